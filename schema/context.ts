@@ -1,0 +1,20 @@
+import type DataLoader from 'dataloader';
+import type { Principal } from '../server/auth/principal.js';
+import type { CatalogueService, Department } from '../server/catalogue/catalogue-service.js';
+import type { Config } from '../server/config.js';
+import type { Logger } from '../server/logger.js';
+
+/** Services shared by every request, put on the context once by the app. */
+export interface GatewayServices {
+  config: Config;
+  catalogue: CatalogueService;
+}
+
+/** What every resolver receives: the caller, the services, per-request loaders and a deadline. */
+export interface GatewayContext extends GatewayServices {
+  principal: Principal;
+  log: Logger;
+  /** Aborts when the client goes away or the operation timeout passes. */
+  signal: AbortSignal;
+  loaders: { department: DataLoader<string, Department | null> };
+}

@@ -1,0 +1,58 @@
+import jwt from 'jsonwebtoken';
+import type { Config } from '../config.js';
+import { unauthenticated } from '../errors.js';
+import { ROLES, type Principal, type Role } from './principal.js';
+
+type JwtConfig = Config['jwt'];
+
+const DEPARTMENT_CODE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/**
+ * Verifies a bearer token. Algorithms are pinned from configuration, so `alg: none` or an HS256
+ * token forged with a public key as the secret never verifies. Every failure is UNAUTHENTICATED
+ * with a message that names the reason but never echoes the token.
+ */
+export function verifyToken(token: string, config: JwtConfig): Principal {
+  const key = config.algorithms.includes('HS256') ? config.secret : config.publicKey;
+  let payload: string | jwt.JwtPayload;
+  try {
+    payload = jwt.verify(token, key ?? '', {
+      algorithms: config.algorithms as jwt.Algorithm[],
+      issuer: config.issuer,
+      audience: config.audience,
+      clockTolerance: config.clockToleranceSeconds,
+      complete: false,
+    });
+  } catch (error) {
+    if (error instanceof jwt.TokenExpiredError) throw unauthenticated('Token expired.');
+    if (error instanceof jwt.JsonWebTokenError) throw unauthenticated(`Invalid token: ${error.message}.`);
+    throw unauthenticated('Invalid token.');
+  }
+  if (typeof payload === 'string' || typeof payload.exp !== 'number') throw unauthenticated('Invalid token: an expiry (exp) is required.');
+  const { sub, dept, roles } = payload as { sub?: unknown; dept?: unknown; roles?: unknown };
+  if (typeof sub !== 'string' || sub.length === 0) throw unauthenticated('Invalid token: claim sub is required.');
+  if (typeof dept !== 'string' || !DEPARTMENT_CODE.test(dept)) throw unauthenticated('Invalid token: claim dept must be a department code.');
+  if (!Array.isArray(roles) || !roles.every((r): r is Role => typeof r === 'string' && (ROLES as readonly string[]).includes(r))) {
+    throw unauthenticated(`Invalid token: claim roles must be a list of ${ROLES.join(', ')}.`);
+  }
+  return { id: sub, department: dept, roles: [...new Set(roles)] };
+}
+
+export function bearerToken(header: string | null | undefined): string {
+  if (!header) throw unauthenticated();
+  const match = /^Bearer ([A-Za-z0-9_\-.]+)$/.exec(header.trim());
+  if (!match?.[1]) throw unauthenticated('Malformed Authorization header: expected "Bearer <JWT>".');
+  return match[1];
+}
+
+/** Signs a token for local use (the token command, tests). Only HS256 with the configured secret. */
+export function signToken(principal: Principal, config: JwtConfig, ttl: string | number = '1h'): string {
+  if (!config.secret) throw new Error('No JWT_SECRET configured: tokens for RS256/ES256 are issued by your identity provider.');
+  return jwt.sign({ dept: principal.department, roles: principal.roles }, config.secret, {
+    algorithm: 'HS256',
+    subject: principal.id,
+    issuer: config.issuer,
+    audience: config.audience,
+    expiresIn: ttl as jwt.SignOptions['expiresIn'],
+  });
+}

@@ -1,0 +1,98 @@
+import { Ajv } from 'ajv';
+import { badInput, type FaultDetail } from '../errors.js';
+import { ajvFaults } from '../validation.js';
+import { CLASSIFICATIONS, UPDATE_FREQUENCIES, type ConnectorBinding, type DatasetLink } from './dataset.js';
+import { recordSchemaFaults, type RecordSchema } from './record-schema.js';
+
+/** Checks a connector binding's type and options; the connectors module supplies the real one. */
+export type ConnectorBindingCheck = (binding: ConnectorBinding, path: string) => FaultDetail[];
+
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' });
+const metadataProperties = {
+  department: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' },
+  slug: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{1,62}$' },
+  title: text(300),
+  titleEn: text(300),
+  description: text(10_000),
+  descriptionEn: text(10_000),
+  classification: { enum: [...CLASSIFICATIONS] },
+  themes: { type: 'array', maxItems: 20, uniqueItems: true, items: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } },
+  keywords: { type: 'array', maxItems: 50, uniqueItems: true, items: text(100) },
+  recordSchema: { type: 'object' },
+  connector: {
+    type: 'object',
+    required: ['type', 'options'],
+    additionalProperties: false,
+    properties: { type: { type: 'string', minLength: 1 }, options: { type: 'object' } },
+  },
+  links: {
+    type: 'array',
+    maxItems: 50,
+    items: {
+      type: 'object',
+      required: ['field', 'dataset', 'targetField', 'as'],
+      additionalProperties: false,
+      properties: {
+        field: { type: 'string', minLength: 1 },
+        dataset: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}\\.[a-z0-9][a-z0-9-]{1,62}$' },
+        targetField: { type: 'string', minLength: 1 },
+        as: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$' },
+      },
+    },
+  },
+  license: text(200),
+  contact: text(300),
+  updateFrequency: { enum: [...UPDATE_FREQUENCIES] },
+};
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const checkInput = ajv.compile({
+  type: 'object',
+  additionalProperties: false,
+  required: ['slug', 'title', 'description', 'classification', 'recordSchema', 'connector'],
+  properties: metadataProperties,
+});
+const { slug: _slug, department: _department, ...patchProperties } = metadataProperties;
+const checkPatch = ajv.compile({ type: 'object', additionalProperties: false, minProperties: 1, properties: patchProperties });
+
+function linkFaults(links: DatasetLink[], schema: RecordSchema, path: string): FaultDetail[] {
+  const names = new Set(Object.keys(schema.properties));
+  const faults: FaultDetail[] = [];
+  const aliases = new Set<string>();
+  links.forEach((link, i) => {
+    if (!names.has(link.field)) faults.push({ path: `${path}.${i}.field`, message: `"${link.field}" is not a field of the record schema` });
+    if (names.has(link.as)) faults.push({ path: `${path}.${i}.as`, message: `"${link.as}" is already a field name` });
+    if (aliases.has(link.as)) faults.push({ path: `${path}.${i}.as`, message: `"${link.as}" is used by another link` });
+    aliases.add(link.as);
+  });
+  return faults;
+}
+
+/**
+ * Validates a whole proposed dataset (after a patch is applied to the stored one) and throws
+ * BAD_USER_INPUT listing every fault; returns nothing on success.
+ */
+function validateWhole(value: Record<string, unknown>, base: string, checkConnector: ConnectorBindingCheck): void {
+  const faults: FaultDetail[] = [];
+  if (value['recordSchema'] !== undefined) {
+    const schemaFaults = recordSchemaFaults(value['recordSchema'], `${base}.recordSchema`);
+    faults.push(...schemaFaults);
+    if (schemaFaults.length === 0 && Array.isArray(value['links'])) {
+      faults.push(...linkFaults(value['links'] as DatasetLink[], value['recordSchema'] as RecordSchema, `${base}.links`));
+    }
+  }
+  if (value['connector']) faults.push(...checkConnector(value['connector'] as ConnectorBinding, `${base}.connector`));
+  if (faults.length > 0) throw badInput('The dataset is invalid.', faults);
+}
+
+export function validateDatasetInput(input: unknown, checkConnector: ConnectorBindingCheck): void {
+  if (!checkInput(input)) throw badInput('The dataset is invalid.', ajvFaults(checkInput.errors, 'input'));
+  validateWhole(input as unknown as Record<string, unknown>, 'input', checkConnector);
+}
+
+/** `merged` is the stored dataset with the patch applied, so cross-field rules see the result. */
+export function validateDatasetPatch(patch: unknown, merged: Record<string, unknown>, checkConnector: ConnectorBindingCheck): void {
+  if (!checkPatch(patch)) throw badInput('The change is invalid.', ajvFaults(checkPatch.errors, 'input'));
+  validateWhole(merged, 'input', checkConnector);
+}
+

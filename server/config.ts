@@ -1,0 +1,145 @@
+import { Ajv } from 'ajv';
+
+/**
+ * Configuration comes only from environment variables, validated once at start-up so that a
+ * wrong value fails fast with its name instead of at the first request.
+ */
+export const DEVELOPMENT_JWT_SECRET = 'kho-du-lieu-local-development-secret-do-not-use-in-production';
+
+export interface Config {
+  nodeEnv: 'development' | 'test' | 'production';
+  host: string;
+  port: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Unset: the local resolver starts a MongoDB (memory server, else mongo-java-server). */
+  mongoUri?: string;
+  mongoDb: string;
+  /** Where the local MongoDB keeps its files so that `npm start` survives a restart. */
+  dataDir: string;
+  seedOnStart: boolean;
+  jwt: {
+    secret?: string;
+    publicKey?: string;
+    algorithms: string[];
+    issuer: string;
+    audience: string;
+    clockToleranceSeconds: number;
+  };
+  limits: {
+    maxBodyBytes: number;
+    maxDepth: number;
+    maxAliases: number;
+    maxCost: number;
+    maxTokens: number;
+    maxPageSize: number;
+    operationTimeoutMs: number;
+  };
+}
+
+const envSchema = {
+  type: 'object',
+  properties: {
+    NODE_ENV: { type: 'string', enum: ['development', 'test', 'production'], default: 'development' },
+    HOST: { type: 'string', minLength: 1, default: '127.0.0.1' },
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 4000 },
+    LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    MONGODB_URI: { type: 'string', pattern: '^mongodb(\\+srv)?://' },
+    MONGODB_DB: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,63}$', default: 'kho_du_lieu' },
+    DATA_DIR: { type: 'string', minLength: 1, default: '.data' },
+    SEED_ON_START: { type: 'boolean', default: true },
+    JWT_SECRET: { type: 'string', minLength: 32 },
+    JWT_PUBLIC_KEY: { type: 'string', pattern: '-----BEGIN' },
+    JWT_ALGORITHMS: { type: 'string', pattern: '^(HS256|RS256|ES256)(,(HS256|RS256|ES256))*$' },
+    JWT_ISSUER: { type: 'string', minLength: 1, default: 'kho-du-lieu' },
+    JWT_AUDIENCE: { type: 'string', minLength: 1, default: 'kho-du-lieu-gateway' },
+    JWT_CLOCK_TOLERANCE_SECONDS: { type: 'integer', minimum: 0, maximum: 300, default: 30 },
+    MAX_BODY_BYTES: { type: 'integer', minimum: 1024, default: 100_000 },
+    QUERY_MAX_DEPTH: { type: 'integer', minimum: 2, default: 10 },
+    QUERY_MAX_ALIASES: { type: 'integer', minimum: 0, default: 15 },
+    QUERY_MAX_COST: { type: 'integer', minimum: 100, default: 5000 },
+    QUERY_MAX_TOKENS: { type: 'integer', minimum: 100, default: 2000 },
+    OPERATION_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 30_000 },
+  },
+} as const;
+
+/** The environment after validation and defaults: every variable with a default is present. */
+interface ValidatedEnv {
+  NODE_ENV: Config['nodeEnv'];
+  HOST: string;
+  PORT: number;
+  LOG_LEVEL: Config['logLevel'];
+  MONGODB_URI?: string;
+  MONGODB_DB: string;
+  DATA_DIR: string;
+  SEED_ON_START: boolean;
+  JWT_SECRET?: string;
+  JWT_PUBLIC_KEY?: string;
+  JWT_ALGORITHMS?: string;
+  JWT_ISSUER: string;
+  JWT_AUDIENCE: string;
+  JWT_CLOCK_TOLERANCE_SECONDS: number;
+  MAX_BODY_BYTES: number;
+  QUERY_MAX_DEPTH: number;
+  QUERY_MAX_ALIASES: number;
+  QUERY_MAX_COST: number;
+  QUERY_MAX_TOKENS: number;
+  OPERATION_TIMEOUT_MS: number;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true });
+  const validate = ajv.compile(envSchema);
+  const raw: Record<string, unknown> = {};
+  for (const name of Object.keys(envSchema.properties)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  if (!validate(raw)) {
+    const faults = (validate.errors ?? []).map((e) => `${e.instancePath.slice(1) || e.params['missingProperty']}: ${e.message}`);
+    throw new ConfigError(`Invalid configuration: ${faults.join('; ')}`);
+  }
+  const v = raw as unknown as ValidatedEnv;
+  const publicKey = v.JWT_PUBLIC_KEY;
+  const nodeEnv = v.NODE_ENV;
+  const secret = v.JWT_SECRET ?? (publicKey ? undefined : DEVELOPMENT_JWT_SECRET);
+  const algorithms = (v.JWT_ALGORITHMS ?? (publicKey ? 'RS256,ES256' : 'HS256')).split(',');
+
+  if (nodeEnv === 'production') {
+    if (secret === DEVELOPMENT_JWT_SECRET) {
+      throw new ConfigError('Refusing to start in production with the development JWT secret: set JWT_PUBLIC_KEY (RS256/ES256) or a JWT_SECRET of your own.');
+    }
+  }
+  if (algorithms.includes('HS256') && !secret) throw new ConfigError('JWT_ALGORITHMS includes HS256 but no JWT_SECRET is set.');
+  if (algorithms.some((a) => a !== 'HS256') && !publicKey) throw new ConfigError('RS256/ES256 need JWT_PUBLIC_KEY.');
+
+  const config: Config = {
+    nodeEnv,
+    host: v.HOST,
+    port: v.PORT,
+    logLevel: v.LOG_LEVEL,
+    mongoDb: v.MONGODB_DB,
+    dataDir: v.DATA_DIR,
+    seedOnStart: v.SEED_ON_START,
+    jwt: {
+      algorithms,
+      issuer: v.JWT_ISSUER,
+      audience: v.JWT_AUDIENCE,
+      clockToleranceSeconds: v.JWT_CLOCK_TOLERANCE_SECONDS,
+    },
+    limits: {
+      maxBodyBytes: v.MAX_BODY_BYTES,
+      maxDepth: v.QUERY_MAX_DEPTH,
+      maxAliases: v.QUERY_MAX_ALIASES,
+      maxCost: v.QUERY_MAX_COST,
+      maxTokens: v.QUERY_MAX_TOKENS,
+      maxPageSize: 1000,
+      operationTimeoutMs: v.OPERATION_TIMEOUT_MS,
+    },
+  };
+  if (v.MONGODB_URI) config.mongoUri = v.MONGODB_URI;
+  if (secret) config.jwt.secret = secret;
+  if (publicKey) config.jwt.publicKey = publicKey;
+  return config;
+}

@@ -1,0 +1,55 @@
+/**
+ * Every error a client may see comes from this registry: a stable API code (API.md), an HTTP
+ * status for transports that use one, and for BAD_USER_INPUT the list of faults with their paths.
+ * Anything thrown that is not an AppError is a defect and is masked at the edge.
+ */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'BAD_USER_INPUT'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'SOURCE_UNAVAILABLE'
+  | 'QUOTA_EXCEEDED';
+
+const statusOf: Record<ErrorCode, number> = {
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  BAD_USER_INPUT: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  SOURCE_UNAVAILABLE: 503,
+  QUOTA_EXCEEDED: 429,
+};
+
+export interface FaultDetail {
+  /** Dotted path into the input, e.g. `input.recordSchema.properties.age.type`. */
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details?: FaultDetail[];
+
+  constructor(code: ErrorCode, message: string, details?: FaultDetail[]) {
+    super(message);
+    this.name = 'AppError';
+    this.code = code;
+    this.status = statusOf[code];
+    if (details) this.details = details;
+  }
+}
+
+export const unauthenticated = (message = 'Authentication required: send a valid Bearer token.') =>
+  new AppError('UNAUTHENTICATED', message);
+export const forbidden = (message: string) => new AppError('FORBIDDEN', message);
+export const badInput = (message: string, details?: FaultDetail[]) =>
+  new AppError('BAD_USER_INPUT', message, details ?? []);
+export const notFound = (message: string) => new AppError('NOT_FOUND', message);
+export const conflict = (message: string) => new AppError('CONFLICT', message);
+export const sourceUnavailable = (message: string) => new AppError('SOURCE_UNAVAILABLE', message);
+export const quotaExceeded = (message: string) => new AppError('QUOTA_EXCEEDED', message);
+
+export const isAppError = (error: unknown): error is AppError => error instanceof AppError;

@@ -1,0 +1,24 @@
+import type { Db } from 'mongodb';
+import { checkConnectorBinding } from '../connectors/binding-check.js';
+import { buildSchema } from '../schema/build-schema.js';
+import { CatalogueService } from './catalogue/catalogue-service.js';
+import type { Config } from './config.js';
+import { buildApp } from './http/app.js';
+import type { Logger } from './logger.js';
+
+/** Wires the domain services and the HTTP app over one catalogue database. */
+export async function createGateway(config: Config, logger: Logger, db: Db) {
+  const catalogue = new CatalogueService(db, checkConnectorBinding, config.limits.maxPageSize);
+  await catalogue.ensureIndexes();
+  const schema = buildSchema();
+  const { app, metrics } = buildApp({
+    config,
+    logger,
+    catalogue,
+    schema: () => schema,
+    ping: async () => {
+      await db.command({ ping: 1 });
+    },
+  });
+  return { app, metrics, catalogue };
+}

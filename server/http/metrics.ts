@@ -1,0 +1,31 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per app, so tests with several apps in one process keep their figures apart. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests by route and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      registers: [registry],
+    }),
+    operations: new Counter({
+      name: 'graphql_operations_total',
+      help: 'GraphQL operations by operation name and outcome',
+      labelNames: ['operation', 'type', 'outcome'] as const,
+      registers: [registry],
+    }),
+    operationSeconds: new Histogram({
+      name: 'graphql_operation_duration_seconds',
+      help: 'GraphQL execution time by operation name',
+      labelNames: ['operation', 'type'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,67 @@
+import type { Server } from 'node:http';
+import { MongoClient } from 'mongodb';
+import { loadSampleCatalogue } from '../datasets/sample-catalogue.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createGateway } from './gateway.js';
+import { createLogger } from './logger.js';
+import { resolveMongo } from './mongo/resolve-mongo.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const mongo = await resolveMongo(logger, { ...(config.mongoUri ? { uri: config.mongoUri } : {}), dataDir: config.dataDir });
+  const client = new MongoClient(mongo.uri, { serverSelectionTimeoutMS: 5000, appName: 'kho-du-lieu-gateway' });
+  await client.connect();
+  const db = client.db(config.mongoDb);
+  const gateway = await createGateway(config, logger, db);
+  if (config.seedOnStart && (await gateway.catalogue.datasets.estimatedDocumentCount()) === 0) {
+    await loadSampleCatalogue(gateway.catalogue, logger);
+  }
+
+  const server: Server = gateway.app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphql`;
+  logger.info(
+    { url, mongo: mongo.kind, token: 'npm run --silent token -- --sub an.nguyen --dept tai-chinh --roles analyst' },
+    `gateway ready at ${url} (GraphiQL in a browser); get a token with: npm run --silent token -- --sub an.nguyen --dept tai-chinh --roles analyst`,
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: finishing in-flight requests');
+    const force = setTimeout(() => server.closeAllConnections(), 10_000);
+    force.unref();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    clearTimeout(force);
+    await client.close();
+    await mongo.stop();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
