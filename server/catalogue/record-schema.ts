@@ -91,8 +91,13 @@ const checkShape = ajv.compile(platformShape);
 
 /** Every fault of a proposed record schema, with paths under `basePath`; empty when it is servable. */
 export function recordSchemaFaults(schema: unknown, basePath: string): FaultDetail[] {
-  if (!ajv.validateSchema(schema as object)) return ajvFaults(ajv.errors, basePath);
-  if (!checkShape(schema)) return ajvFaults(checkShape.errors, basePath);
+  const metaFaults = ajv.validateSchema(schema as object) ? [] : ajvFaults(ajv.errors, basePath);
+  const shapeFaults = checkShape(schema) ? [] : ajvFaults(checkShape.errors, basePath);
+  if (metaFaults.length + shapeFaults.length > 0) {
+    // A fault found by both checks is reported once, in the platform's words.
+    const shapePaths = new Set(shapeFaults.map((f) => f.path));
+    return [...shapeFaults, ...metaFaults.filter((f) => !shapePaths.has(f.path))];
+  }
   const s = schema as RecordSchema;
   const faults: FaultDetail[] = [];
   for (const name of s.required ?? []) {

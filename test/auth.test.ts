@@ -1,0 +1,93 @@
+import jwt from 'jsonwebtoken';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '../server/config.js';
+import { datasetInput, REGISTER } from './fixtures.js';
+import { codeOf, startTestGateway, type TestGateway } from './kit.js';
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startTestGateway();
+});
+afterAll(async () => gw?.close());
+
+const ME = '{ me { id department { code name } roles } }';
+
+function forge(claims: Record<string, unknown>, options: jwt.SignOptions = {}, secret: string = gw.config.jwt.secret!): string {
+  return jwt.sign({ dept: 'tai-chinh', roles: ['publisher'], ...claims }, secret, {
+    algorithm: 'HS256',
+    subject: 'mallory',
+    issuer: gw.config.jwt.issuer,
+    audience: gw.config.jwt.audience,
+    expiresIn: '5m',
+    ...options,
+  });
+}
+
+describe('JWT authentication', () => {
+  it('accepts a token from the token command key and describes the caller', async () => {
+    const result = await gw.gql<{ me: unknown }>(ME, undefined, gw.token('an.nguyen', 'tai-chinh', ['analyst', 'steward']));
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.me).toEqual({ id: 'an.nguyen', department: { code: 'tai-chinh', name: 'Sở Tài chính' }, roles: ['ANALYST', 'STEWARD'] });
+  });
+
+  const unsigned = () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    const payload = Buffer.from(
+      JSON.stringify({ sub: 'mallory', dept: 'tai-chinh', roles: ['admin'], iss: gw.config.jwt.issuer, aud: gw.config.jwt.audience, exp: now + 300 }),
+    ).toString('base64url');
+    return `${header}.${payload}.`;
+  };
+
+  const cases: [string, () => string | undefined][] = [
+    ['no token', () => undefined],
+    ['alg none', unsigned],
+    ['wrong key', () => forge({}, {}, 'another-secret-of-sufficient-length-0123456789')],
+    ['wrong audience', () => forge({}, { audience: 'someone-else' })],
+    ['wrong issuer', () => forge({}, { issuer: 'evil-issuer' })],
+    ['expired', () => forge({}, { expiresIn: -120 })],
+    ['malformed', () => 'not.a.jwt'],
+    ['no expiry', () => jwt.sign({ dept: 'tai-chinh', roles: ['publisher'] }, gw.config.jwt.secret!, { subject: 'x', issuer: gw.config.jwt.issuer, audience: gw.config.jwt.audience })],
+    ['unknown role', () => forge({ roles: ['superuser'] })],
+    ['missing department', () => forge({ dept: undefined })],
+  ];
+
+  for (const [name, make] of cases) {
+    it(`refuses a request with ${name} as UNAUTHENTICATED and does nothing`, async () => {
+      const input = datasetInput({ slug: `x-${name.replace(/\s+/g, '-')}` });
+      const result = await gw.gql(REGISTER, { input }, make());
+      expect(result.status).toBe(401);
+      expect(codeOf(result)).toBe('UNAUTHENTICATED');
+      expect(result.data ?? null).toBeNull();
+      expect(await gw.catalogue.datasets.countDocuments({ slug: input['slug'] as string })).toBe(0);
+    });
+  }
+
+  it('tolerates a few seconds of clock skew (two minutes is refused above)', async () => {
+    const slightlyExpired = forge({}, { expiresIn: -5 });
+    expect((await gw.gql(ME, undefined, slightlyExpired)).errors).toBeUndefined();
+  });
+
+  it('refuses a malformed Authorization header', async () => {
+    const response = await fetch(`${gw.base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Basic YWRtaW46YWRtaW4=' },
+      body: JSON.stringify({ query: ME }),
+    });
+    const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+    expect(response.status).toBe(401);
+    expect(body.errors[0]?.extensions.code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('configuration', () => {
+  it('refuses to start in production with the development secret', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toThrow(/development JWT secret/);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-at-least-32-characters' }).nodeEnv).toBe('production');
+  });
+
+  it('names each invalid variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty', QUERY_MAX_DEPTH: '1' })).toThrow(/PORT.*QUERY_MAX_DEPTH|QUERY_MAX_DEPTH.*PORT/);
+  });
+});

@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { datasetInput } from './fixtures.js';
+import { codeOf, startTestGateway, type TestGateway } from './kit.js';
+
+let gw: TestGateway;
+let analyst: string;
+
+const SEARCH = /* GraphQL */ `
+  query Search($search: String, $filter: DatasetFilter, $first: Int, $after: String) {
+    datasets(search: $search, filter: $filter, first: $first, after: $after) {
+      totalCount
+      edges { cursor node { id title } }
+      pageInfo { hasNextPage endCursor }
+      facets { departments { value count } themes { value count } classifications { value count } statuses { value count } }
+    }
+  }
+`;
+type Page = {
+  datasets: {
+    totalCount: number;
+    edges: { cursor: string; node: { id: string; title: string } }[];
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    facets: Record<'departments' | 'themes' | 'classifications' | 'statuses', { value: string; count: number }[]>;
+  };
+};
+
+const search = async (variables: Record<string, unknown>) => {
+  const result = await gw.gql<Page>(SEARCH, variables, analyst);
+  expect(result.errors).toBeUndefined();
+  return result.data!.datasets;
+};
+const ids = async (text: string) => (await search({ search: text, first: 100 })).edges.map((e) => e.node.id);
+
+beforeAll(async () => {
+  gw = await startTestGateway({ sampleCatalogue: true });
+  analyst = gw.token('an', 'tai-chinh', ['analyst']);
+  // 40 more published datasets spread over departments and themes, for paging and facets.
+  const admin = { id: 'admin', department: 'platform', roles: ['admin' as const] };
+  const departments = ['y-te', 'giao-duc-dao-tao', 'khoa-hoc-cong-nghe', 'tai-chinh'];
+  for (let i = 0; i < 40; i++) {
+    const department = departments[i % departments.length]!;
+    const slug = `bulk-${String(i).padStart(2, '0')}`;
+    await gw.catalogue.register(admin, {
+      ...(datasetInput({ slug, department, title: `Thống kê số ${i}`, themes: [i % 3 === 0 ? 'thong-ke' : 'kinh-te'], classification: i % 2 ? 'PUBLIC' : 'INTERNAL' }) as never),
+    });
+    await gw.catalogue.publish(admin, `${department}.${slug}`);
+  }
+});
+afterAll(async () => gw?.close());
+
+describe('catalogue search', () => {
+  it('folds Vietnamese diacritics and case', async () => {
+    expect(await ids('dan cu')).toContain('cong-an.residents');
+    expect(await ids('DÂN CƯ')).toContain('cong-an.residents');
+    expect(await ids('đất')).toContain('nong-nghiep-moi-truong.land-parcels');
+    expect(await ids('dat dai')).toEqual(await ids('Đất Đai'));
+    expect(await ids('dat dai')).toContain('nong-nghiep-moi-truong.land-parcels');
+  });
+
+  it('matches keywords and field names', async () => {
+    expect(await ids('căn cước')).toEqual(['cong-an.residents']);
+    expect(await ids('legalRepresentativeId')).toEqual(['tai-chinh.business-registrations']);
+    expect(await ids('charter capital')).toEqual(['tai-chinh.business-registrations']);
+  });
+
+  it('ranks title hits before description-only hits', async () => {
+    const found = await ids('doanh nghiệp');
+    expect(found[0]).toBe('tai-chinh.business-registrations');
+    expect(found).toContain('khoa-hoc-cong-nghe.science-organizations');
+  });
+
+  it('does not find words that are not there', async () => {
+    expect(await ids('tàu vũ trụ')).toEqual([]);
+  });
+
+  it('pages with no duplicates and no gaps, with and without a search', async () => {
+    for (const variables of [{}, { search: 'chợ' }, { search: 'thống kê', filter: { classifications: ['PUBLIC'] } }]) {
+      const whole = await search({ ...variables, first: 1000 });
+      const seen: string[] = [];
+      let after: string | null = null;
+      let pages = 0;
+      do {
+        const page = await search({ ...variables, first: 7, after });
+        seen.push(...page.edges.map((e) => e.node.id));
+        expect(page.totalCount).toBe(whole.totalCount);
+        after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
+        pages++;
+      } while (after && pages < 100);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen).toEqual(whole.edges.map((e) => e.node.id));
+      expect(seen.length).toBe(whole.totalCount);
+    }
+  });
+
+  it('counts facets that agree with filtering by each value', async () => {
+    const all = await search({ first: 0 });
+    expect(all.totalCount).toBe(47);
+    for (const { value, count } of all.facets.departments) {
+      expect((await search({ filter: { departments: [value] }, first: 0 })).totalCount).toBe(count);
+    }
+    for (const { value, count } of all.facets.classifications) {
+      expect((await search({ filter: { classifications: [value] }, first: 0 })).totalCount).toBe(count);
+    }
+    expect(all.facets.statuses).toEqual([{ value: 'PUBLISHED', count: 47 }]);
+    const themeSum = all.facets.themes.find((t) => t.value === 'thong-ke');
+    expect(themeSum?.count).toBe(14);
+  });
+
+  it('ANDs filter lists and ORs values within one', async () => {
+    const either = await search({ filter: { departments: ['y-te', 'giao-duc-dao-tao'] }, first: 0 });
+    const health = await search({ filter: { departments: ['y-te'] }, first: 0 });
+    const schools = await search({ filter: { departments: ['giao-duc-dao-tao'] }, first: 0 });
+    expect(either.totalCount).toBe(health.totalCount + schools.totalCount);
+    const both = await search({ filter: { departments: ['y-te'], classifications: ['PUBLIC'] }, first: 100 });
+    expect(both.edges.every((e) => e.node.id.startsWith('y-te.'))).toBe(true);
+    expect(both.totalCount).toBeLessThan(health.totalCount);
+    expect((await search({ filter: { keywords: ['Căn cước'] }, first: 10 })).edges.map((e) => e.node.id)).toEqual(['cong-an.residents']);
+  });
+
+  it('refuses an invalid cursor and a page larger than 1000', async () => {
+    expect(codeOf(await gw.gql(SEARCH, { after: 'garbage!' }, analyst))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await gw.gql(SEARCH, { first: 1001 }, analyst))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await gw.gql(SEARCH, { first: -1 }, analyst))).toBe('BAD_USER_INPUT');
+  });
+
+  it('lists the departments', async () => {
+    const result = await gw.gql<{ departments: { code: string }[] }>('{ departments { code name } }', undefined, analyst);
+    expect(result.data?.departments.map((d) => d.code)).toEqual(
+      expect.arrayContaining(['cong-an', 'tai-chinh', 'nong-nghiep-moi-truong', 'y-te', 'giao-duc-dao-tao', 'khoa-hoc-cong-nghe']),
+    );
+  });
+});

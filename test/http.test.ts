@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../server/logger.js';
+import { startJavaMongo } from '../server/mongo/java-server.js';
+import { codeOf, startTestGateway, type TestGateway } from './kit.js';
+
+let gw: TestGateway;
+let token: string;
+beforeAll(async () => {
+  gw = await startTestGateway({ env: { MAX_BODY_BYTES: '4096', QUERY_MAX_DEPTH: '4', QUERY_MAX_ALIASES: '3' } });
+  token = gw.token('an', 'tai-chinh', ['analyst']);
+});
+afterAll(async () => gw?.close());
+
+describe('HTTP endpoints', () => {
+  it('answers /healthz and /readyz while MongoDB is up', async () => {
+    expect((await fetch(`${gw.base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${gw.base}/readyz`)).status).toBe(200);
+  });
+
+  it('shows GraphiQL to a browser', async () => {
+    const response = await fetch(`${gw.base}/graphql`, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('GraphiQL');
+  });
+
+  it('counts operations by name in /metrics', async () => {
+    await gw.gql('query WhoAmI { me { id } }', undefined, token);
+    const text = await (await fetch(`${gw.base}/metrics`)).text();
+    expect(text).toMatch(/graphql_operations_total\{operation="WhoAmI",type="query",outcome="ok"\} 1/);
+    expect(text).toMatch(/graphql_operation_duration_seconds_count\{operation="WhoAmI",type="query"\} 1/);
+    expect(text).toMatch(/http_requests_total\{method="POST",route="\/graphql",status="200"\}/);
+  });
+
+  it('echoes a request id, or makes one', async () => {
+    const given = await fetch(`${gw.base}/healthz`, { headers: { 'x-request-id': 'abc-123' } });
+    expect(given.headers.get('x-request-id')).toBe('abc-123');
+    const made = await fetch(`${gw.base}/healthz`);
+    expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('query limits', () => {
+  it('refuses a body larger than the limit with 413', async () => {
+    const query = `{ me { id } } # ${'x'.repeat(5000)}`;
+    const response = await fetch(`${gw.base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query }),
+    });
+    expect(response.status).toBe(413);
+    const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+    expect(body.errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses a query deeper than the limit', async () => {
+    const deep = '{ datasets { edges { node { department { code } fields { name mask { strategy } } } } } }';
+    expect(codeOf(await gw.gql(deep, undefined, token))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await gw.gql('{ me { department { code } } }', undefined, token))).toBeUndefined();
+  });
+
+  it('refuses too many aliases', async () => {
+    const aliased = `{ ${Array.from({ length: 5 }, (_, i) => `a${i}: me { id }`).join(' ')} }`;
+    expect(codeOf(await gw.gql(aliased, undefined, token))).toBe('BAD_USER_INPUT');
+  });
+
+  it('reports syntax errors as BAD_USER_INPUT without internals', async () => {
+    const result = await gw.gql('{ me { id ', undefined, token);
+    expect(codeOf(result)).toBe('BAD_USER_INPUT');
+    const raw = JSON.stringify(result.errors);
+    expect(raw).not.toMatch(/stack|mongodb:\/\/|at .*\.ts:/);
+  });
+});
+
+describe('readiness', () => {
+  it('turns /readyz to 503 when MongoDB stops, while /healthz stays 200', async () => {
+    const mongo = await startJavaMongo(createLogger('silent'));
+    const own = await startTestGateway({ mongoUri: mongo.uri });
+    try {
+      expect((await fetch(`${own.base}/readyz`)).status).toBe(200);
+      await mongo.stop();
+      const response = await fetch(`${own.base}/readyz`);
+      expect(response.status).toBe(503);
+      expect(JSON.stringify(await response.json())).not.toContain('mongodb://');
+      expect((await fetch(`${own.base}/healthz`)).status).toBe(200);
+    } finally {
+      own.server.closeAllConnections();
+      own.server.close();
+      await own.client.close(true);
+    }
+  });
+});
