@@ -10,6 +10,7 @@ import type { Logger } from './logger.js';
 export async function createGateway(config: Config, logger: Logger, db: Db) {
   const catalogue = new CatalogueService(db, checkConnectorBinding, config.limits.maxPageSize);
   await catalogue.ensureIndexes();
+  await catalogue.searchIndex.refreshIfStale(true);
   const schema = buildSchema();
   const { app, metrics } = buildApp({
     config,

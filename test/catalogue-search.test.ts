@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatasetInput } from '../server/catalogue/dataset.js';
 import { datasetInput } from './fixtures.js';
 import { codeOf, startTestGateway, type TestGateway } from './kit.js';
 
@@ -40,9 +41,8 @@ beforeAll(async () => {
   for (let i = 0; i < 40; i++) {
     const department = departments[i % departments.length]!;
     const slug = `bulk-${String(i).padStart(2, '0')}`;
-    await gw.catalogue.register(admin, {
-      ...(datasetInput({ slug, department, title: `Thống kê số ${i}`, themes: [i % 3 === 0 ? 'thong-ke' : 'kinh-te'], classification: i % 2 ? 'PUBLIC' : 'INTERNAL' }) as never),
-    });
+    const input = datasetInput({ slug, department, title: `Thống kê số ${i}`, themes: [i % 3 === 0 ? 'thong-ke' : 'kinh-te'], classification: i % 2 ? 'PUBLIC' : 'INTERNAL' });
+    await gw.catalogue.register(admin, input as unknown as DatasetInput);
     await gw.catalogue.publish(admin, `${department}.${slug}`);
   }
 });
@@ -128,5 +128,21 @@ describe('catalogue search', () => {
     expect(result.data?.departments.map((d) => d.code)).toEqual(
       expect.arrayContaining(['cong-an', 'tai-chinh', 'nong-nghiep-moi-truong', 'y-te', 'giao-duc-dao-tao', 'khoa-hoc-cong-nghe']),
     );
+  });
+
+  it('shows a dataset registered through another gateway replica within a second', async () => {
+    const other = await startTestGateway({ dbName: gw.db.databaseName });
+    try {
+      const publisher = other.token('p', 'y-te', ['publisher']);
+      const input = datasetInput({ slug: 'replica-made', title: 'Nhà thuốc đạt chuẩn' });
+      await other.gql('mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }', { input }, publisher);
+      await other.gql('mutation { publishDataset(id: "y-te.replica-made") { id } }', undefined, publisher);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect(await ids('nha thuoc')).toEqual(['y-te.replica-made']);
+    } finally {
+      other.server.closeAllConnections();
+      other.server.close();
+      await other.client.close();
+    }
   });
 });

@@ -23,12 +23,12 @@ export type TestGateway = Awaited<ReturnType<typeof startTestGateway>>;
  * Starts the whole gateway on port 0 over a fresh database of the run's MongoDB, so each test
  * file reads as a user story against a real HTTP server and never shares state with another.
  */
-export async function startTestGateway(options: { env?: Record<string, string>; sampleCatalogue?: boolean; mongoUri?: string } = {}) {
+export async function startTestGateway(options: { env?: Record<string, string>; sampleCatalogue?: boolean; mongoUri?: string; dbName?: string } = {}) {
   const config: Config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent', ...options.env });
   const logger = createLogger(config.logLevel);
   const client = new MongoClient(options.mongoUri ?? inject('mongoUri'), { serverSelectionTimeoutMS: 3000 });
   await client.connect();
-  const db: Db = client.db(`t_${randomUUID().slice(0, 8)}`);
+  const db: Db = client.db(options.dbName ?? `t_${randomUUID().slice(0, 8)}`);
   const gateway = await createGateway(config, logger, db);
   if (options.sampleCatalogue) await loadSampleCatalogue(gateway.catalogue, logger);
   else for (const department of (await readSampleCatalogue()).departments) await gateway.catalogue.upsertDepartment(department);

@@ -1,4 +1,4 @@
-import { MongoServerError, type Collection, type Db, type Document, type Filter } from 'mongodb';
+import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
 import { hasRole, isAdmin, type Principal } from '../auth/principal.js';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
 import { decodeCursor, encodeCursor, pageSize } from './cursor.js';
@@ -12,6 +12,7 @@ import {
 } from './dataset.js';
 import { validateDatasetInput, validateDatasetPatch, type ConnectorBindingCheck } from './dataset-validation.js';
 import { fieldsOf, type RecordSchema } from './record-schema.js';
+import { CatalogueSearchIndex, type IndexedDataset } from './search-index.js';
 import { identifierTokens, tokenize } from './text-folding.js';
 
 export interface Department {
@@ -21,7 +22,7 @@ export interface Department {
 }
 
 /** How a dataset is stored: the record schema as JSON text (its `$schema` key is not a legal field name everywhere) and folded search tokens. */
-type DatasetDocument = Omit<Dataset, 'id' | 'recordSchema' | 'fields'> & {
+export type DatasetDocument = Omit<Dataset, 'id' | 'recordSchema' | 'fields'> & {
   _id: string;
   recordSchemaJson: string;
   search: { title: string[]; all: string[]; keywords: string[] };
@@ -82,7 +83,10 @@ function toDataset(doc: DatasetDocument): Dataset {
 export class CatalogueService {
   readonly datasets: Collection<DatasetDocument>;
   readonly departments: Collection<Department & { _id: string }>;
+  readonly searchIndex: CatalogueSearchIndex;
+  private readonly meta: Collection<{ _id: string; changes: number }>;
   private readonly listeners: ChangeListener[] = [];
+  private departmentCache: { at: number; list: Department[] } | null = null;
 
   constructor(
     db: Db,
@@ -91,6 +95,8 @@ export class CatalogueService {
   ) {
     this.datasets = db.collection('datasets');
     this.departments = db.collection('departments');
+    this.meta = db.collection('catalogue_meta');
+    this.searchIndex = new CatalogueSearchIndex(db.collection<IndexedDataset>('datasets'), async () => (await this.meta.findOne({ _id: 'catalogue' }))?.changes ?? 0);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -101,6 +107,7 @@ export class CatalogueService {
       { key: { status: 1 }, name: 'status' },
       { key: { themes: 1 }, name: 'themes' },
       { key: { classification: 1 }, name: 'classification' },
+      { key: { updatedAt: 1 }, name: 'updated_at' },
     ]);
   }
 
@@ -112,20 +119,22 @@ export class CatalogueService {
     for (const listener of this.listeners) await listener(change);
   }
 
+  /** Departments change rarely and are read on almost every request, so they are kept for a minute. */
   async listDepartments(): Promise<Department[]> {
-    const docs = await this.departments.find({}, { sort: { _id: 1 } }).toArray();
-    return docs.map(({ _id, ...d }) => d);
+    if (!this.departmentCache || Date.now() - this.departmentCache.at > 60_000) {
+      const docs = await this.departments.find({}, { sort: { _id: 1 } }).toArray();
+      this.departmentCache = { at: Date.now(), list: docs.map(({ _id, ...d }) => d) };
+    }
+    return this.departmentCache.list;
   }
 
   async getDepartment(code: string): Promise<Department | null> {
-    const doc = await this.departments.findOne({ _id: code });
-    if (!doc) return null;
-    const { _id, ...d } = doc;
-    return d;
+    return (await this.listDepartments()).find((d) => d.code === code) ?? null;
   }
 
   async upsertDepartment(department: Department): Promise<void> {
     await this.departments.updateOne({ _id: department.code }, { $set: department }, { upsert: true });
+    this.departmentCache = null;
   }
 
   private visibility(principal: Principal): Filter<DatasetDocument> {
@@ -167,39 +176,14 @@ export class CatalogueService {
     if (!(await this.getDepartment(department))) {
       throw badInput(`Unknown department "${department}".`, [{ path: 'input.department', message: 'is not a registered department' }]);
     }
-    const now = new Date();
-    const recordSchema = input.recordSchema as RecordSchema;
-    const base = {
-      slug: input.slug,
-      department,
-      title: input.title as string,
-      description: input.description as string,
-      classification: input.classification as Classification,
-      themes: input.themes ?? [],
-      keywords: input.keywords ?? [],
-      recordSchema,
-      connector: input.connector as Dataset['connector'],
-      links: input.links ?? [],
-      status: 'DRAFT' as const,
-      version: 1,
-      createdBy: principal.id,
-      createdAt: now,
-      updatedAt: now,
-    };
-    const optional = pickDefined(input, ['titleEn', 'descriptionEn', 'license', 'contact', 'updateFrequency']);
-    const { recordSchema: _schema, ...stored } = { ...base, ...optional };
-    const doc: DatasetDocument = {
-      _id: datasetId(department, input.slug),
-      ...stored,
-      recordSchemaJson: JSON.stringify(recordSchema),
-      search: searchTokens({ ...base, ...optional }),
-    };
+    const doc = buildDatasetDocument(input, department, principal.id, new Date());
     try {
       await this.datasets.insertOne(doc);
     } catch (error) {
       if (error instanceof MongoServerError && error.code === 11000) throw conflict(`Dataset ${doc._id} already exists.`);
       throw error;
     }
+    await this.written(doc);
     const dataset = toDataset(doc);
     await this.emit({ kind: 'registered', dataset, actor: principal });
     return dataset;
@@ -228,6 +212,7 @@ export class CatalogueService {
       { returnDocument: 'after' },
     );
     if (!updated) throw conflict(`Dataset ${id} was changed by someone else meanwhile; reload and retry.`);
+    await this.written(updated);
     const dataset = toDataset(updated);
     await this.emit({ kind: 'updated', dataset, actor: principal });
     return dataset;
@@ -251,6 +236,7 @@ export class CatalogueService {
       { returnDocument: 'after' },
     );
     if (!updated) throw conflict(`Dataset ${id} was changed by someone else meanwhile; reload and retry.`);
+    await this.written(updated);
     return toDataset(updated);
   }
 
@@ -268,71 +254,94 @@ export class CatalogueService {
   }
 
   /**
-   * Search with Vietnamese folding, filters, facets and Relay cursors. Results are ordered by the
-   * number of query words found in the title (descending), then by id, which is unique, so a
-   * cursor (rank, id) gives pages with no duplicates and no gaps.
+   * Search with Vietnamese folding, filters, facets and Relay cursors, answered by the search
+   * index; MongoDB is asked only for the datasets of the page. Results are ordered by the number
+   * of query words found in the title (descending), then by id, which is unique, so a cursor
+   * (rank, id) gives pages with no duplicates and no gaps.
    */
   async search(principal: Principal, args: SearchArgs): Promise<DatasetConnection> {
     const first = pageSize(args.first, this.maxPageSize);
-    const words = args.search ? tokenize(args.search).slice(0, 20) : [];
-    const clauses: Filter<DatasetDocument>[] = [this.visibility(principal)];
-    if (words.length > 0) clauses.push({ 'search.all': { $all: words } });
-    const f = args.filter ?? {};
-    if (f.departments?.length) clauses.push({ department: { $in: f.departments } });
-    if (f.themes?.length) clauses.push({ themes: { $in: f.themes } });
-    if (f.classifications?.length) clauses.push({ classification: { $in: f.classifications } });
-    if (f.statuses?.length) clauses.push({ status: { $in: f.statuses } });
-    if (f.keywords?.length) clauses.push({ 'search.keywords': { $in: f.keywords.map((k) => tokenize(k).join(' ')) } });
-
-    const rank = words.length > 0 ? { $size: { $setIntersection: ['$search.title', words] } } : { $literal: 0 };
-    const page: Document[] = [];
+    let after: [number, string] | null = null;
     if (args.after) {
-      const [afterRank, afterId] = decodeCursor(args.after);
-      if (typeof afterRank !== 'number' || typeof afterId !== 'string') throw badInput('Invalid cursor.', [{ path: 'after', message: 'is not a cursor returned by this API' }]);
-      page.push({ $match: { $or: [{ _rank: { $lt: afterRank } }, { _rank: afterRank, _id: { $gt: afterId } }] } });
+      const [rank, id] = decodeCursor(args.after);
+      if (typeof rank !== 'number' || typeof id !== 'string') throw badInput('Invalid cursor.', [{ path: 'after', message: 'is not a cursor returned by this API' }]);
+      after = [rank, id];
     }
-    page.push({ $sort: { _rank: -1, _id: 1 } }, { $limit: first + 1 });
-
-    const [result] = await this.datasets
-      .aggregate<{
-        page: (DatasetDocument & { _rank: number })[];
-        total: { n: number }[];
-        departments: { _id: string; count: number }[];
-        themes: { _id: string; count: number }[];
-        classifications: { _id: string; count: number }[];
-        statuses: { _id: string; count: number }[];
-      }>([
-        { $match: { $and: clauses } },
-        { $addFields: { _rank: rank } },
-        {
-          $facet: {
-            page,
-            total: [{ $count: 'n' }],
-            departments: [{ $sortByCount: '$department' }],
-            themes: [{ $unwind: '$themes' }, { $sortByCount: '$themes' }],
-            classifications: [{ $sortByCount: '$classification' }],
-            statuses: [{ $sortByCount: '$status' }],
-          },
-        },
-      ])
-      .toArray();
-    const rows = result?.page ?? [];
-    const hasNextPage = rows.length > first;
-    const edges = rows.slice(0, first).map(({ _rank, ...doc }) => ({ cursor: encodeCursor([_rank, doc._id]), node: toDataset(doc as DatasetDocument) }));
-    const facet = (list: { _id: string; count: number }[] | undefined): FacetCount[] =>
-      (list ?? []).map((x) => ({ value: x._id, count: x.count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
+    await this.searchIndex.refreshIfStale();
+    const f = args.filter ?? {};
+    const admin = isAdmin(principal);
+    const query = {
+      words: args.search ? tokenize(args.search).slice(0, 20) : [],
+      departments: f.departments ?? null,
+      themes: f.themes ?? null,
+      classifications: f.classifications ?? null,
+      statuses: f.statuses ?? null,
+      keywords: f.keywords?.map((k) => tokenize(k).join(' ')) ?? null,
+    };
+    // What a caller sees depends only on being an admin or on their department.
+    const audience = admin ? '*admin' : principal.department;
+    const { hits, facets } = this.searchIndex.query(
+      { ...query, visible: (d) => admin || VISIBLE_TO_ALL.includes(d.status) || d.department === principal.department },
+      JSON.stringify([audience, query]),
+    );
+    const start = after ? hits.findIndex((h) => h.rank < after[0] || (h.rank === after[0] && h.id > after[1])) : 0;
+    const pageHits = start < 0 ? [] : hits.slice(start, start + first);
+    const docs = pageHits.length > 0 ? await this.datasets.find({ _id: { $in: pageHits.map((h) => h.id) } }).toArray() : [];
+    const byId = new Map(docs.map((d) => [d._id, d]));
+    const edges = pageHits.flatMap((h) => {
+      const doc = byId.get(h.id);
+      return doc ? [{ cursor: encodeCursor([h.rank, h.id]), node: toDataset(doc) }] : [];
+    });
+    const facet = (counts: Map<string, number>): FacetCount[] =>
+      [...counts].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
     return {
       edges,
-      pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
-      totalCount: result?.total[0]?.n ?? 0,
+      pageInfo: { hasNextPage: start >= 0 && start + first < hits.length, endCursor: pageHits.length > 0 ? encodeCursor([pageHits.at(-1)!.rank, pageHits.at(-1)!.id]) : null },
+      totalCount: hits.length,
       facets: {
-        departments: facet(result?.departments),
-        themes: facet(result?.themes),
-        classifications: facet(result?.classifications),
-        statuses: facet(result?.statuses),
+        departments: facet(facets.departments),
+        themes: facet(facets.themes),
+        classifications: facet(facets.classifications),
+        statuses: facet(facets.statuses),
       },
     };
   }
+
+  /** Records a write: the search index of this process at once, other replicas through the change counter. */
+  private async written(doc: DatasetDocument): Promise<void> {
+    this.searchIndex.apply(doc);
+    await this.meta.updateOne({ _id: 'catalogue' }, { $inc: { changes: 1 } }, { upsert: true });
+  }
+}
+
+/** The stored form of a new draft dataset; `input` must already be validated. */
+export function buildDatasetDocument(input: DatasetInput, department: string, createdBy: string, now: Date): DatasetDocument {
+  const recordSchema = input.recordSchema as RecordSchema;
+  const base = {
+    slug: input.slug,
+    department,
+    title: input.title as string,
+    description: input.description as string,
+    classification: input.classification as Classification,
+    themes: input.themes ?? [],
+    keywords: input.keywords ?? [],
+    recordSchema,
+    connector: input.connector as Dataset['connector'],
+    links: input.links ?? [],
+    status: 'DRAFT' as const,
+    version: 1,
+    createdBy,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const optional = pickDefined(input, ['titleEn', 'descriptionEn', 'license', 'contact', 'updateFrequency']);
+  const { recordSchema: _schema, ...stored } = { ...base, ...optional };
+  return {
+    _id: datasetId(department, input.slug),
+    ...stored,
+    recordSchemaJson: JSON.stringify(recordSchema),
+    search: searchTokens({ ...base, ...optional }),
+  };
 }
 
 function pickDefined<T extends object, K extends keyof T>(source: T, keys: K[]): Pick<T, K> {

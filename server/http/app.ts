@@ -62,14 +62,22 @@ export function buildApp(deps: AppDeps) {
       }),
       useMetrics(metrics),
     ],
-    context: async ({ request, req }): Promise<GatewayContext> => {
+    context: async ({ request, req, res }): Promise<GatewayContext> => {
       let principal;
       try {
         principal = verifyToken(bearerToken(request.headers.get('authorization')), config.jwt);
       } catch (error) {
         throw isAppError(error) ? toGraphQLError(error) : error;
       }
-      const signal = AbortSignal.any([request.signal, AbortSignal.timeout(config.limits.operationTimeoutMs)]);
+      // One controller and timer per request, released when the response ends (AbortSignal.any
+      // and AbortSignal.timeout cost far more per request on Node 20).
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(new Error('operation timeout')), config.limits.operationTimeoutMs);
+      res.once('close', () => {
+        clearTimeout(timer);
+        controller.abort(new Error('request finished'));
+      });
+      const signal = controller.signal;
       return {
         config,
         catalogue: deps.catalogue,
