@@ -2,12 +2,14 @@ import type DataLoader from 'dataloader';
 import type { Principal } from '../server/auth/principal.js';
 import type { CatalogueService, Department } from '../server/catalogue/catalogue-service.js';
 import type { Config } from '../server/config.js';
+import type { RecordsService } from '../server/data/records-service.js';
 import type { Logger } from '../server/logger.js';
 
 /** Services shared by every request, put on the context once by the app. */
 export interface GatewayServices {
   config: Config;
   catalogue: CatalogueService;
+  records: RecordsService;
 }
 
 /** What every resolver receives: the caller, the services, per-request loaders and a deadline. */

@@ -25,6 +25,9 @@ export interface Config {
     audience: string;
     clockToleranceSeconds: number;
   };
+  /** Source credentials by the name connector bindings use; never stored in the catalogue. */
+  sourceCredentials: Record<string, string>;
+  sourceTimeoutMs: number;
   limits: {
     maxBodyBytes: number;
     maxDepth: number;
@@ -59,6 +62,8 @@ const envSchema = {
     QUERY_MAX_COST: { type: 'integer', minimum: 100, default: 5000 },
     QUERY_MAX_TOKENS: { type: 'integer', minimum: 100, default: 2000 },
     OPERATION_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 30_000 },
+    SOURCE_CREDENTIALS: { type: 'string', minLength: 2 },
+    SOURCE_TIMEOUT_MS: { type: 'integer', minimum: 50, default: 10_000 },
   },
 } as const;
 
@@ -84,7 +89,16 @@ interface ValidatedEnv {
   QUERY_MAX_COST: number;
   QUERY_MAX_TOKENS: number;
   OPERATION_TIMEOUT_MS: number;
+  SOURCE_CREDENTIALS?: string;
+  SOURCE_TIMEOUT_MS: number;
 }
+
+/** The sample sources on this machine's local servers; production sets SOURCE_CREDENTIALS. */
+const LOCAL_SOURCE_CREDENTIALS: Record<string, string> = {
+  'residents-db': 'postgres://postgres@127.0.0.1:5432/test',
+  'health-db': 'postgres://postgres@127.0.0.1:5432/test',
+  'business-db': 'mysql://root@127.0.0.1:3306/test',
+};
 
 export class ConfigError extends Error {}
 
@@ -111,6 +125,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError('Refusing to start in production with the development JWT secret: set JWT_PUBLIC_KEY (RS256/ES256) or a JWT_SECRET of your own.');
     }
   }
+  let sourceCredentials = LOCAL_SOURCE_CREDENTIALS;
+  if (v.SOURCE_CREDENTIALS) {
+    try {
+      const parsed: unknown = JSON.parse(v.SOURCE_CREDENTIALS);
+      if (typeof parsed !== 'object' || parsed === null || Object.values(parsed).some((x) => typeof x !== 'string')) throw new Error();
+      sourceCredentials = parsed as Record<string, string>;
+    } catch {
+      throw new ConfigError('SOURCE_CREDENTIALS must be a JSON object of credential name to connection string.');
+    }
+  }
   if (algorithms.includes('HS256') && !secret) throw new ConfigError('JWT_ALGORITHMS includes HS256 but no JWT_SECRET is set.');
   if (algorithms.some((a) => a !== 'HS256') && !publicKey) throw new ConfigError('RS256/ES256 need JWT_PUBLIC_KEY.');
 
@@ -128,6 +152,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       audience: v.JWT_AUDIENCE,
       clockToleranceSeconds: v.JWT_CLOCK_TOLERANCE_SECONDS,
     },
+    sourceCredentials,
+    sourceTimeoutMs: v.SOURCE_TIMEOUT_MS,
     limits: {
       maxBodyBytes: v.MAX_BODY_BYTES,
       maxDepth: v.QUERY_MAX_DEPTH,

@@ -1,7 +1,8 @@
 import type { Db } from 'mongodb';
-import { checkConnectorBinding } from '../connectors/binding-check.js';
+import { checkConnectorBinding } from '../connectors/registry.js';
 import { buildSchema } from '../schema/build-schema.js';
 import { CatalogueService } from './catalogue/catalogue-service.js';
+import { RecordsService } from './data/records-service.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './logger.js';
@@ -11,15 +12,17 @@ export async function createGateway(config: Config, logger: Logger, db: Db) {
   const catalogue = new CatalogueService(db, checkConnectorBinding, config.limits.maxPageSize);
   await catalogue.ensureIndexes();
   await catalogue.searchIndex.refreshIfStale(true);
+  const records = new RecordsService(catalogue, config, logger);
   const schema = buildSchema();
   const { app, metrics } = buildApp({
     config,
     logger,
     catalogue,
+    records,
     schema: () => schema,
     ping: async () => {
       await db.command({ ping: 1 });
     },
   });
-  return { app, metrics, catalogue };
+  return { app, metrics, catalogue, records };
 }

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
       server.closeIdleConnections();
     });
     clearTimeout(force);
+    await gateway.records.close();
     await client.close();
     await mongo.stop();
     logger.info('stopped');

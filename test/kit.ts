@@ -58,6 +58,7 @@ export async function startTestGateway(options: { env?: Record<string, string>; 
     token,
     gql,
     async close() {
+      await gateway.records.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.dropDatabase().catch(() => undefined);

@@ -81,6 +81,7 @@ export function buildApp(deps: AppDeps) {
       return {
         config,
         catalogue: deps.catalogue,
+        records: deps.records,
         principal,
         log: req.log.child({ principal: principal.id, dept: principal.department }),
         signal,

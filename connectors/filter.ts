@@ -1,0 +1,201 @@
+import type { FieldInfo } from '../server/catalogue/record-schema.js';
+import { badInput, type FaultDetail } from '../server/errors.js';
+import type { Row, SortKey } from './contract.js';
+
+/**
+ * The portable filter language (API.md) as a checked expression tree, and its in-process
+ * evaluation. Every connector must return exactly the rows `evaluate` accepts: comparisons are
+ * two-valued (a comparison with a null value is false, so `not` never turns an unknown into a
+ * match) and strings compare by code point, as `COLLATE "C"` does in SQL.
+ */
+export const COMPARISON_OPERATORS = ['eq', 'ne', 'in', 'nin', 'lt', 'lte', 'gt', 'gte', 'contains', 'startsWith', 'isNull'] as const;
+export type ComparisonOperator = (typeof COMPARISON_OPERATORS)[number];
+
+export type Predicate =
+  | { kind: 'and'; items: Predicate[] }
+  | { kind: 'or'; items: Predicate[] }
+  | { kind: 'not'; item: Predicate }
+  | { kind: 'cmp'; field: string; op: ComparisonOperator; value: unknown };
+
+const MAX_DEPTH = 12;
+const MAX_LIST = 1000;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function valueFault(field: FieldInfo, value: unknown): string | null {
+  switch (field.type) {
+    case 'string':
+      return typeof value === 'string' ? null : 'must be a string';
+    case 'integer':
+      return Number.isInteger(value) ? null : 'must be an integer';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value) ? null : 'must be a number';
+    case 'boolean':
+      return typeof value === 'boolean' ? null : 'must be a boolean';
+    case 'date':
+      return typeof value === 'string' && DATE.test(value) && !Number.isNaN(Date.parse(value)) ? null : 'must be a date YYYY-MM-DD';
+    case 'datetime':
+      return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? null : 'must be an ISO date-time';
+  }
+}
+
+/**
+ * Checks a `where` argument against a dataset's fields and returns its tree. Unknown fields and
+ * operators, `$`-prefixed keys and values of the wrong type are BAD_USER_INPUT, listing each
+ * fault with its path, before any source is asked.
+ */
+export function parseWhere(where: unknown, fields: FieldInfo[], path = 'where'): Predicate | null {
+  if (where === null || where === undefined) return null;
+  const byName = new Map(fields.map((f) => [f.name, f]));
+  const faults: FaultDetail[] = [];
+
+  const node = (value: unknown, at: string, depth: number): Predicate | null => {
+    if (depth > MAX_DEPTH) {
+      faults.push({ path: at, message: `nests deeper than ${MAX_DEPTH} levels` });
+      return null;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      faults.push({ path: at, message: 'must be an object' });
+      return null;
+    }
+    const items: Predicate[] = [];
+    for (const [key, v] of Object.entries(value)) {
+      const here = `${at}.${key}`;
+      if (key === 'and' || key === 'or') {
+        if (!Array.isArray(v) || v.length === 0) {
+          faults.push({ path: here, message: 'must be a non-empty list of filters' });
+          continue;
+        }
+        const parts = v.map((x, i) => node(x, `${here}.${i}`, depth + 1)).filter((p): p is Predicate => p !== null);
+        items.push({ kind: key, items: parts });
+      } else if (key === 'not') {
+        const inner = node(v, here, depth + 1);
+        if (inner) items.push({ kind: 'not', item: inner });
+      } else {
+        const field = byName.get(key);
+        if (!field) {
+          faults.push({ path: here, message: key.startsWith('$') ? 'operators start without $; see the filter language' : 'is not a field of this dataset' });
+          continue;
+        }
+        if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.keys(v).length === 0) {
+          faults.push({ path: here, message: `must be an object of operators (${COMPARISON_OPERATORS.join(', ')})` });
+          continue;
+        }
+        for (const [op, operand] of Object.entries(v)) {
+          const opPath = `${here}.${op}`;
+          if (!(COMPARISON_OPERATORS as readonly string[]).includes(op)) {
+            faults.push({ path: opPath, message: `is not an operator; use one of ${COMPARISON_OPERATORS.join(', ')}` });
+            continue;
+          }
+          const fault = operandFault(field, op as ComparisonOperator, operand);
+          if (fault) faults.push({ path: opPath, message: fault });
+          else items.push({ kind: 'cmp', field: key, op: op as ComparisonOperator, value: operand });
+        }
+      }
+    }
+    if (items.length === 0 && Object.keys(value).length === 0) faults.push({ path: at, message: 'must not be empty' });
+    return items.length === 1 ? items[0]! : { kind: 'and', items };
+  };
+
+  const tree = node(where, path, 0);
+  if (faults.length > 0) throw badInput('Invalid filter.', faults);
+  return tree;
+}
+
+function operandFault(field: FieldInfo, op: ComparisonOperator, operand: unknown): string | null {
+  if (op === 'isNull') return typeof operand === 'boolean' ? null : 'must be true or false';
+  if (op === 'in' || op === 'nin') {
+    if (!Array.isArray(operand) || operand.length > MAX_LIST) return `must be a list of at most ${MAX_LIST} values`;
+    for (const item of operand) {
+      const fault = valueFault(field, item);
+      if (fault) return `each value ${fault}`;
+    }
+    return null;
+  }
+  if (op === 'contains' || op === 'startsWith') {
+    if (field.type !== 'string') return `applies to text fields only`;
+    return typeof operand === 'string' ? null : 'must be a string';
+  }
+  if (operand === null) return 'must not be null; use isNull';
+  return valueFault(field, operand);
+}
+
+/** Code-point order for strings (as SQL `COLLATE "C"`), numeric order for numbers. */
+export function compareValues(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Normalises a date-time to one instant so that differently written times compare correctly. */
+const comparable = (field: FieldInfo | undefined, v: unknown) =>
+  field?.type === 'datetime' && typeof v === 'string' ? new Date(v).toISOString() : v;
+
+export function evaluate(predicate: Predicate | null, row: Row, fields: Map<string, FieldInfo>): boolean {
+  if (!predicate) return true;
+  switch (predicate.kind) {
+    case 'and':
+      return predicate.items.every((p) => evaluate(p, row, fields));
+    case 'or':
+      return predicate.items.some((p) => evaluate(p, row, fields));
+    case 'not':
+      return !evaluate(predicate.item, row, fields);
+    case 'cmp': {
+      const field = fields.get(predicate.field);
+      const value = comparable(field, row[predicate.field] ?? null);
+      if (predicate.op === 'isNull') return (value === null) === predicate.value;
+      if (value === null) return false;
+      const operand = predicate.value;
+      switch (predicate.op) {
+        case 'eq':
+          return compareValues(value, comparable(field, operand)) === 0;
+        case 'ne':
+          return compareValues(value, comparable(field, operand)) !== 0;
+        case 'in':
+          return (operand as unknown[]).some((o) => compareValues(value, comparable(field, o)) === 0);
+        case 'nin':
+          return !(operand as unknown[]).some((o) => compareValues(value, comparable(field, o)) === 0);
+        case 'lt':
+          return compareValues(value, comparable(field, operand)) < 0;
+        case 'lte':
+          return compareValues(value, comparable(field, operand)) <= 0;
+        case 'gt':
+          return compareValues(value, comparable(field, operand)) > 0;
+        case 'gte':
+          return compareValues(value, comparable(field, operand)) >= 0;
+        case 'contains':
+          return String(value).includes(operand as string);
+        case 'startsWith':
+          return String(value).startsWith(operand as string);
+      }
+    }
+  }
+}
+
+/** Orders rows as a connector must: by each sort key in turn (sort fields are never null). */
+export function compareRows(a: Row, b: Row, orderBy: SortKey[]): number {
+  for (const { field, direction } of orderBy) {
+    const c = compareValues(a[field], b[field]);
+    if (c !== 0) return direction === 'ASC' ? c : -c;
+  }
+  return 0;
+}
+
+/** Whether a row comes strictly after the cursor position `after` in the order `orderBy`. */
+export function isAfter(row: Row, after: unknown[], orderBy: SortKey[]): boolean {
+  const cursorRow = Object.fromEntries(orderBy.map((k, i) => [k.field, after[i]]));
+  return compareRows(row, cursorRow, orderBy) > 0;
+}
+
+/** The operators a predicate uses, to check them against a connector's capabilities. */
+export function operatorsOf(predicate: Predicate | null, into = new Set<string>()): Set<string> {
+  if (!predicate) return into;
+  if (predicate.kind === 'cmp') into.add(predicate.op);
+  else {
+    into.add(predicate.kind);
+    if (predicate.kind === 'not') operatorsOf(predicate.item, into);
+    else predicate.items.forEach((p) => operatorsOf(p, into));
+  }
+  return into;
+}

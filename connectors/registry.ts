@@ -1,0 +1,18 @@
+import type { ConnectorBindingCheck } from '../server/catalogue/dataset-validation.js';
+import type { ConnectorFactory } from './contract.js';
+import { postgresConnector } from './postgres/index.js';
+
+/** Connector types a dataset may be bound to. */
+export const CONNECTOR_TYPES = ['postgres', 'mysql', 'mongodb', 'http-json', 'csv'] as const;
+
+/** The implementations this build has; a bound type without one is reported unavailable when read. */
+export const connectorFactories: ReadonlyMap<string, ConnectorFactory> = new Map([[postgresConnector.type, postgresConnector]]);
+
+/** Refuses an unknown connector type and options its connector rejects, with paths. */
+export const checkConnectorBinding: ConnectorBindingCheck = (binding, path) => {
+  if (!(CONNECTOR_TYPES as readonly string[]).includes(binding.type)) {
+    return [{ path: `${path}.type`, message: `must be one of ${CONNECTOR_TYPES.join(', ')}` }];
+  }
+  const faults = connectorFactories.get(binding.type)?.validateOptions(binding.options) ?? [];
+  return faults.map((f) => ({ path: `${path}.options.${f.path}`, message: f.message }));
+};

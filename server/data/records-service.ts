@@ -1,0 +1,182 @@
+import type { Connector, Row, SortKey } from '../../connectors/contract.js';
+import { compareRows, evaluate, isAfter, operatorsOf, parseWhere, type Predicate } from '../../connectors/filter.js';
+import { connectorFactories } from '../../connectors/registry.js';
+import type { Principal } from '../auth/principal.js';
+import type { CatalogueService } from '../catalogue/catalogue-service.js';
+import { decodeCursor, encodeCursor, pageSize } from '../catalogue/cursor.js';
+import type { Dataset } from '../catalogue/dataset.js';
+import type { Config } from '../config.js';
+import { AppError, badInput, forbidden, notFound, sourceUnavailable } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { decideRead } from './read-policy.js';
+
+export interface RecordsArgs {
+  dataset: string;
+  where?: unknown;
+  select?: string[] | null;
+  orderBy?: { field: string; direction?: 'ASC' | 'DESC' | null }[] | null;
+  first?: number | null;
+  after?: string | null;
+  purpose?: string | null;
+}
+
+export interface RecordConnection {
+  edges: { cursor: string; node: Row }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  maskedFields: string[];
+}
+
+/**
+ * Answers data reads over any connector: checks the request against the dataset and the policy
+ * decision, pushes down what the connector declares it can do, evaluates the rest in-process,
+ * and turns every source failure or timeout into SOURCE_UNAVAILABLE.
+ */
+export class RecordsService {
+  private readonly connectors = new Map<string, { version: number; connector: Connector }>();
+
+  constructor(
+    private readonly catalogue: CatalogueService,
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {}
+
+  private connectorFor(dataset: Dataset): Connector {
+    const cached = this.connectors.get(dataset.id);
+    if (cached && cached.version === dataset.version) return cached.connector;
+    if (cached) void cached.connector.close();
+    const factory = connectorFactories.get(dataset.connector.type);
+    if (!factory) throw sourceUnavailable(`The ${dataset.connector.type} connector of ${dataset.id} is not available in this gateway.`);
+    const connector = factory.create(dataset.connector.options, {
+      credential: (name) => this.config.sourceCredentials[name],
+      fields: dataset.fields,
+      keyField: keyFieldOf(dataset),
+      timeoutMs: this.config.sourceTimeoutMs,
+    });
+    this.connectors.set(dataset.id, { version: dataset.version, connector });
+    return connector;
+  }
+
+  async records(principal: Principal, args: RecordsArgs, signal: AbortSignal): Promise<RecordConnection> {
+    const dataset = await this.catalogue.get(principal, args.dataset);
+    if (!dataset || (dataset.status !== 'PUBLISHED' && dataset.department !== principal.department)) {
+      throw notFound(`Dataset ${args.dataset} not found.`);
+    }
+    const decision = decideRead(principal, dataset);
+    if (!decision.canRead) throw forbidden(decision.reason ?? `You may not read ${dataset.id}.`);
+    const visible = new Set(decision.visibleFields);
+    const known = new Map(dataset.fields.map((f) => [f.name, f]));
+
+    const select = args.select?.length ? args.select : decision.visibleFields;
+    const unknown = select.filter((f) => !known.has(f));
+    if (unknown.length) throw badInput('Unknown fields in select.', unknown.map((f) => ({ path: 'select', message: `"${f}" is not a field of ${dataset.id}` })));
+    const hidden = select.filter((f) => !visible.has(f));
+    if (hidden.length) throw forbidden(`You may not read field(s) ${hidden.join(', ')} of ${dataset.id}.`);
+
+    const where = parseWhere(args.where, dataset.fields);
+    const filterFields = fieldsOf(where);
+    const guarded = [...filterFields].filter((f) => !visible.has(f) || decision.maskedFields.includes(f));
+    if (guarded.length) throw forbidden(`You may not filter on field(s) ${guarded.join(', ')}: you cannot see their values.`);
+
+    const key = keyFieldOf(dataset);
+    const orderBy: SortKey[] = [];
+    for (const [i, o] of (args.orderBy ?? []).entries()) {
+      const field = known.get(o.field);
+      if (!field) throw badInput('Unknown sort field.', [{ path: `orderBy.${i}.field`, message: `"${o.field}" is not a field of ${dataset.id}` }]);
+      if (!visible.has(o.field) || decision.maskedFields.includes(o.field)) throw forbidden(`You may not sort on ${o.field}: you cannot see its values.`);
+      if (field.nullable || !field.required) throw badInput('Unsortable field.', [{ path: `orderBy.${i}.field`, message: `"${o.field}" may be empty; sort on a required field` }]);
+      if (o.field !== key) orderBy.push({ field: o.field, direction: o.direction ?? 'ASC' });
+    }
+    orderBy.push({ field: key, direction: (args.orderBy ?? []).find((o) => o.field === key)?.direction ?? 'ASC' });
+
+    const first = pageSize(args.first, this.config.limits.maxPageSize);
+    const after = args.after ? decodeCursor(args.after) : null;
+    if (after && after.length !== orderBy.length) throw badInput('Invalid cursor.', [{ path: 'after', message: 'belongs to another ordering' }]);
+
+    const combined: Predicate | null = decision.rowFilter && where ? { kind: 'and', items: [decision.rowFilter, where] } : (decision.rowFilter ?? where);
+    const fetchFields = [...new Set([...select, ...orderBy.map((k) => k.field)])];
+    const rows = await this.fetch(dataset, { where: combined, orderBy, after, limit: first + 1, fields: fetchFields }, signal);
+    const page = rows.slice(0, first);
+    return {
+      edges: page.map((row) => ({
+        cursor: encodeCursor(orderBy.map((k) => row[k.field])),
+        node: Object.fromEntries(select.map((f) => [f, row[f] ?? null])),
+      })),
+      pageInfo: { hasNextPage: rows.length > first, endCursor: page.length ? encodeCursor(orderBy.map((k) => page.at(-1)![k.field])) : null },
+      maskedFields: decision.maskedFields,
+    };
+  }
+
+  /** Asks the connector for what it can do and finishes the rest here, within the source timeout. */
+  private async fetch(
+    dataset: Dataset,
+    q: { where: Predicate | null; orderBy: SortKey[]; after: unknown[] | null; limit: number; fields: string[] },
+    outer: AbortSignal,
+  ): Promise<Row[]> {
+    const connector = this.connectorFor(dataset);
+    const caps = connector.capabilities;
+    const supported = new Set<string>([...(caps.filter?.operators ?? []), ...(caps.filter?.and ? ['and'] : []), ...(caps.filter?.or ? ['or'] : []), ...(caps.filter?.not ? ['not'] : [])]);
+    const pushWhere = [...operatorsOf(q.where)].every((op) => supported.has(op));
+    const pushPage = pushWhere && caps.orderBy === true && caps.pagination === true;
+    const fieldsInfo = new Map(dataset.fields.map((f) => [f.name, f]));
+    const fields = caps.projection ? [...new Set([...q.fields, ...fieldsOf(q.where)])] : dataset.fields.map((f) => f.name);
+
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new Error('source timeout')), this.config.sourceTimeoutMs);
+    const onOuterAbort = () => controller.abort(outer.reason);
+    outer.addEventListener('abort', onOuterAbort, { once: true });
+    const timedOut = new Promise<never>((_, reject) =>
+      controller.signal.addEventListener('abort', () => reject(sourceUnavailable(`The source of ${dataset.id} did not answer within ${this.config.sourceTimeoutMs} ms.`)), { once: true }),
+    );
+    timedOut.catch(() => undefined);
+    const collect = async () => {
+      const out: Row[] = [];
+      const stream = connector.query({
+        fields,
+        where: pushWhere ? q.where : null,
+        orderBy: pushPage ? q.orderBy : [],
+        after: pushPage ? q.after : null,
+        limit: pushPage ? q.limit : null,
+        signal: controller.signal,
+      });
+      for await (const row of stream) {
+        if (!pushWhere && !evaluate(q.where, row, fieldsInfo)) continue;
+        if (!pushPage && q.after && !isAfter(row, q.after, q.orderBy)) continue;
+        out.push(row);
+        if (pushPage && out.length >= q.limit) break;
+      }
+      if (!pushPage) out.sort((a, b) => compareRows(a, b, q.orderBy));
+      return pushPage ? out : out.slice(0, q.limit);
+    };
+    try {
+      return await Promise.race([collect(), timedOut]);
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      this.logger.warn({ dataset: dataset.id, err: error }, 'source query failed');
+      throw sourceUnavailable(`The source of ${dataset.id} is unavailable.`);
+    } finally {
+      clearTimeout(timer);
+      outer.removeEventListener('abort', onOuterAbort);
+      if (!controller.signal.aborted) controller.abort(new Error('done'));
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.connectors.values()].map((c) => c.connector.close()));
+    this.connectors.clear();
+  }
+}
+
+/** The dataset's unique key: `options.keyField`, else its first required field. */
+export function keyFieldOf(dataset: Dataset): string {
+  const declared = dataset.connector.options['keyField'];
+  if (typeof declared === 'string' && dataset.fields.some((f) => f.name === declared)) return declared;
+  return (dataset.fields.find((f) => f.required && !f.nullable) ?? dataset.fields[0]!).name;
+}
+
+function fieldsOf(p: Predicate | null, into = new Set<string>()): Set<string> {
+  if (!p) return into;
+  if (p.kind === 'cmp') into.add(p.field);
+  else if (p.kind === 'not') fieldsOf(p.item, into);
+  else p.items.forEach((i) => fieldsOf(i, into));
+  return into;
+}
