@@ -33,6 +33,19 @@ export const catalogueTypeDefs = /* GraphQL */ `
   "Which kind of source serves the dataset. Connection options and credentials are never exposed."
   type ConnectorInfo { type: String! }
 
+  type GrantRef { id: ID! until: DateTime }
+
+  "What the caller may read of a dataset, as the policy engine decides it for every read."
+  type DatasetAccess {
+    canRead: Boolean!
+    "Why the caller cannot read, and what to do about it."
+    reason: String
+    visibleFields: [String!]!
+    maskedFields: [String!]!
+    hiddenFields: [String!]!
+    grant: GrantRef
+  }
+
   type Dataset {
     id: ID!
     slug: String!
@@ -58,6 +71,7 @@ export const catalogueTypeDefs = /* GraphQL */ `
     publishedAt: DateTime
     deprecatedAt: DateTime
     deprecationReason: String
+    myAccess: DatasetAccess!
   }
 
   type DatasetEdge { cursor: String! node: Dataset! }

@@ -134,6 +134,12 @@ describe('postgres connector', () => {
   });
 
   it('lets the owner and PUBLIC readers in, and nobody else', async () => {
+    const ACCESS = '{ dataset(id: "cong-an.people") { myAccess { canRead reason visibleFields hiddenFields } } }';
+    const mine = await gw.gql<{ dataset: { myAccess: { canRead: boolean; visibleFields: string[] } } }>(ACCESS, undefined, owner);
+    expect(mine.data!.dataset.myAccess).toMatchObject({ canRead: true, visibleFields: fields.map((f) => f.name) });
+    const theirs = await gw.gql<{ dataset: { myAccess: { canRead: boolean; reason: string; hiddenFields: string[] } } }>(ACCESS, undefined, outsider);
+    expect(theirs.data!.dataset.myAccess).toMatchObject({ canRead: false, hiddenFields: fields.map((f) => f.name) });
+    expect(theirs.data!.dataset.myAccess.reason).toContain('RESTRICTED');
     expect(codeOf(await read({}, outsider))).toBe('FORBIDDEN');
     const open = await gw.gql<Records>(RECORDS, { dataset: 'cong-an.people-public', first: 5 }, outsider);
     expect(open.data!.records.edges).toHaveLength(5);
