@@ -12,7 +12,7 @@ import {
 } from './dataset.js';
 import { validateDatasetInput, validateDatasetPatch, type ConnectorBindingCheck } from './dataset-validation.js';
 import { fieldsOf, type RecordSchema } from './record-schema.js';
-import { CatalogueSearchIndex, type IndexedDataset } from './search-index.js';
+import { CatalogueSearchIndex, type IndexedDataset, type SearchFilter } from './search-index.js';
 import { identifierTokens, tokenize } from './text-folding.js';
 
 export interface Department {
@@ -28,12 +28,9 @@ export type DatasetDocument = Omit<Dataset, 'id' | 'recordSchema' | 'fields'> & 
   search: { title: string[]; all: string[]; keywords: string[] };
 };
 
-export interface DatasetFilter {
-  departments?: string[] | null;
-  themes?: string[] | null;
+export interface DatasetFilter extends SearchFilter {
   classifications?: Classification[] | null;
   statuses?: DatasetStatus[] | null;
-  keywords?: string[] | null;
 }
 
 export interface SearchArgs {

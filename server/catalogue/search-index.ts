@@ -12,15 +12,19 @@ export interface IndexedDataset {
   search: { title: string[]; all: string[]; keywords: string[] };
 }
 
-export interface IndexQuery {
-  words: string[];
-  /** Decides per dataset whether the caller may see it (drafts of other departments are hidden). */
-  visible: (d: IndexedDataset) => boolean;
+/** Each list ORs its values; lists AND with each other. */
+export interface SearchFilter {
   departments?: string[] | null;
   themes?: string[] | null;
   classifications?: string[] | null;
   statuses?: string[] | null;
   keywords?: string[] | null;
+}
+
+export interface IndexQuery extends SearchFilter {
+  words: string[];
+  /** Decides per dataset whether the caller may see it (drafts of other departments are hidden). */
+  visible: (d: IndexedDataset) => boolean;
 }
 
 export interface IndexHit {
