@@ -1,0 +1,35 @@
+import { MongoClient } from 'mongodb';
+import { ConfigError, loadConfig } from '../server/config.js';
+import { CatalogueService } from '../server/catalogue/catalogue-service.js';
+import { checkConnectorBinding } from '../connectors/registry.js';
+import { createLogger } from '../server/logger.js';
+import { resolveMongo } from '../server/mongo/resolve-mongo.js';
+import { loadSampleCatalogue } from './sample-catalogue.js';
+
+/**
+ * `npm run seed`: loads the sample departments and any sample dataset missing from the
+ * catalogue (existing ones are kept as they are). Uses the same MongoDB as `npm start`; with the
+ * local store, stop `npm start` first, since one process at a time may hold its files.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const mongo = await resolveMongo(logger, { ...(config.mongoUri ? { uri: config.mongoUri } : {}), dataDir: config.dataDir });
+  const client = new MongoClient(mongo.uri, { serverSelectionTimeoutMS: 5000 });
+  try {
+    await client.connect();
+    const catalogue = new CatalogueService(client.db(config.mongoDb), checkConnectorBinding, config.limits.maxPageSize);
+    await catalogue.ensureIndexes();
+    const { registered } = await loadSampleCatalogue(catalogue, logger);
+    process.stdout.write(`sample catalogue loaded: ${registered} dataset(s) added\n`);
+  } finally {
+    await client.close();
+    await mongo.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
+  process.stderr.write(`seed failed: ${message}\n`);
+  process.exit(1);
+});
