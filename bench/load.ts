@@ -1,3 +1,9 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
 /** Small load and statistics helpers for the benchmarks: bounded loops, figures printed. */
 export interface Figures {
   count: number;
@@ -33,10 +39,7 @@ export const fmt = (f: Figures) => `median ${f.medianMs.toFixed(1)} ms  p95 ${f.
 
 /** Runs bench/http-load.ts in a separate process: POSTs `bodies` round-robin from `clients` loops. */
 export async function measureHttp(args: { url: string; token: string; bodies: string[]; clients: number; perClient: number }): Promise<Figures> {
-  const { execFile } = await import('node:child_process');
-  const { promisify } = await import('node:util');
-  const { fileURLToPath } = await import('node:url');
   const script = fileURLToPath(new URL('./http-load.ts', import.meta.url));
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, JSON.stringify(args)], { maxBuffer: 1 << 20 });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', script, JSON.stringify(args)], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Figures;
 }

@@ -52,9 +52,6 @@ export interface DatasetConnection {
   facets: { departments: FacetCount[]; themes: FacetCount[]; classifications: FacetCount[]; statuses: FacetCount[] };
 }
 
-export type DatasetChange = { kind: 'registered' | 'updated' | 'published' | 'deprecated'; dataset: Dataset; actor: Principal };
-type ChangeListener = (change: DatasetChange) => void | Promise<void>;
-
 const VISIBLE_TO_ALL: DatasetStatus[] = ['PUBLISHED', 'DEPRECATED'];
 
 function searchTokens(d: Pick<Dataset, 'title' | 'titleEn' | 'description' | 'descriptionEn' | 'keywords' | 'recordSchema'>) {
@@ -82,7 +79,6 @@ export class CatalogueService {
   readonly departments: Collection<Department & { _id: string }>;
   readonly searchIndex: CatalogueSearchIndex;
   private readonly meta: Collection<{ _id: string; changes: number }>;
-  private readonly listeners: ChangeListener[] = [];
   private departmentCache: { at: number; list: Department[] } | null = null;
 
   constructor(
@@ -97,23 +93,9 @@ export class CatalogueService {
   }
 
   async ensureIndexes(): Promise<void> {
-    await this.datasets.createIndexes([
-      { key: { 'search.all': 1 }, name: 'search_tokens' },
-      { key: { 'search.keywords': 1 }, name: 'search_keywords' },
-      { key: { department: 1, status: 1 }, name: 'department_status' },
-      { key: { status: 1 }, name: 'status' },
-      { key: { themes: 1 }, name: 'themes' },
-      { key: { classification: 1 }, name: 'classification' },
-      { key: { updatedAt: 1 }, name: 'updated_at' },
-    ]);
-  }
-
-  onChange(listener: ChangeListener): void {
-    this.listeners.push(listener);
-  }
-
-  private async emit(change: DatasetChange): Promise<void> {
-    for (const listener of this.listeners) await listener(change);
+    // Search, filters and facets are answered by the search index; MongoDB is read by _id and,
+    // for the index's incremental refresh, by updatedAt.
+    await this.datasets.createIndex({ updatedAt: 1 }, { name: 'updated_at' });
   }
 
   /** Departments change rarely and are read on almost every request, so they are kept for a minute. */
@@ -151,11 +133,6 @@ export class CatalogueService {
     return doc ? toDataset(doc) : null;
   }
 
-  async listPublished(): Promise<Dataset[]> {
-    const docs = await this.datasets.find({ status: 'PUBLISHED' }, { sort: { _id: 1 } }).toArray();
-    return docs.map(toDataset);
-  }
-
   private assertPublisherOf(principal: Principal, department: string): void {
     if (isAdmin(principal)) return;
     if (!hasRole(principal, 'publisher')) throw forbidden('Only a publisher of the owning department (or an admin) may change datasets.');
@@ -181,9 +158,7 @@ export class CatalogueService {
       throw error;
     }
     await this.written(doc);
-    const dataset = toDataset(doc);
-    await this.emit({ kind: 'registered', dataset, actor: principal });
-    return dataset;
+    return toDataset(doc);
   }
 
   private async loadForChange(principal: Principal, id: string): Promise<DatasetDocument> {
@@ -210,9 +185,7 @@ export class CatalogueService {
     );
     if (!updated) throw conflict(`Dataset ${id} was changed by someone else meanwhile; reload and retry.`);
     await this.written(updated);
-    const dataset = toDataset(updated);
-    await this.emit({ kind: 'updated', dataset, actor: principal });
-    return dataset;
+    return toDataset(updated);
   }
 
   /** Moves a dataset between statuses only from the given ones; a lost race or a wrong status is CONFLICT. */
@@ -222,11 +195,9 @@ export class CatalogueService {
     from: DatasetStatus[],
     to: DatasetStatus,
     extra: Partial<DatasetDocument>,
-    beforeChange?: (dataset: Dataset) => Promise<void>,
   ): Promise<Dataset> {
     const doc = await this.loadForChange(principal, id);
     if (!from.includes(doc.status)) throw conflict(`Dataset ${id} is ${doc.status}; this needs ${from.join(' or ')}.`);
-    if (beforeChange) await beforeChange(toDataset(doc));
     const updated = await this.datasets.findOneAndUpdate(
       { _id: id, status: { $in: from }, version: doc.version },
       { $set: { ...extra, status: to, updatedAt: new Date() }, $inc: { version: 1 } },
@@ -237,17 +208,13 @@ export class CatalogueService {
     return toDataset(updated);
   }
 
-  async publish(principal: Principal, id: string, beforePublish?: (dataset: Dataset) => Promise<void>): Promise<Dataset> {
-    const dataset = await this.transition(principal, id, ['DRAFT', 'DEPRECATED'], 'PUBLISHED', { publishedAt: new Date() }, beforePublish);
-    await this.emit({ kind: 'published', dataset, actor: principal });
-    return dataset;
+  async publish(principal: Principal, id: string): Promise<Dataset> {
+    return this.transition(principal, id, ['DRAFT', 'DEPRECATED'], 'PUBLISHED', { publishedAt: new Date() });
   }
 
   async deprecate(principal: Principal, id: string, reason: string): Promise<Dataset> {
     if (!reason.trim()) throw badInput('A reason is required.', [{ path: 'reason', message: 'must not be empty' }]);
-    const dataset = await this.transition(principal, id, ['PUBLISHED'], 'DEPRECATED', { deprecatedAt: new Date(), deprecationReason: reason.trim() });
-    await this.emit({ kind: 'deprecated', dataset, actor: principal });
-    return dataset;
+    return this.transition(principal, id, ['PUBLISHED'], 'DEPRECATED', { deprecatedAt: new Date(), deprecationReason: reason.trim() });
   }
 
   /**

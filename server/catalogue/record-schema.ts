@@ -146,7 +146,3 @@ export function fieldsOf(schema: RecordSchema): FieldInfo[] {
   });
 }
 
-/** Compiles a validator for records of a dataset, used by connectors that must type raw values. */
-export function compileRecordValidator(schema: RecordSchema) {
-  return ajv.compile(schema);
-}

@@ -73,7 +73,7 @@ export class RecordsService {
     if (hidden.length) throw forbidden(`You may not read field(s) ${hidden.join(', ')} of ${dataset.id}.`);
 
     const where = parseWhere(args.where, dataset.fields);
-    const filterFields = fieldsOf(where);
+    const filterFields = fieldsUsedBy(where);
     const guarded = [...filterFields].filter((f) => !visible.has(f) || decision.maskedFields.includes(f));
     if (guarded.length) throw forbidden(`You may not filter on field(s) ${guarded.join(', ')}: you cannot see their values.`);
 
@@ -118,7 +118,7 @@ export class RecordsService {
     const pushWhere = [...operatorsOf(q.where)].every((op) => supported.has(op));
     const pushPage = pushWhere && caps.orderBy === true && caps.pagination === true;
     const fieldsInfo = new Map(dataset.fields.map((f) => [f.name, f]));
-    const fields = caps.projection ? [...new Set([...q.fields, ...fieldsOf(q.where)])] : dataset.fields.map((f) => f.name);
+    const fields = caps.projection ? [...new Set([...q.fields, ...fieldsUsedBy(q.where)])] : dataset.fields.map((f) => f.name);
 
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new Error('source timeout')), this.config.sourceTimeoutMs);
@@ -173,10 +173,10 @@ export function keyFieldOf(dataset: Dataset): string {
   return (dataset.fields.find((f) => f.required && !f.nullable) ?? dataset.fields[0]!).name;
 }
 
-function fieldsOf(p: Predicate | null, into = new Set<string>()): Set<string> {
+function fieldsUsedBy(p: Predicate | null, into = new Set<string>()): Set<string> {
   if (!p) return into;
   if (p.kind === 'cmp') into.add(p.field);
-  else if (p.kind === 'not') fieldsOf(p.item, into);
-  else p.items.forEach((i) => fieldsOf(i, into));
+  else if (p.kind === 'not') fieldsUsedBy(p.item, into);
+  else p.items.forEach((i) => fieldsUsedBy(i, into));
   return into;
 }
