@@ -1,12 +1,13 @@
 import type { ConnectorBindingCheck } from '../server/catalogue/dataset-validation.js';
 import type { ConnectorFactory } from './contract.js';
+import { mysqlConnector } from './mysql/index.js';
 import { postgresConnector } from './postgres/index.js';
 
 /** Connector types a dataset may be bound to. */
 export const CONNECTOR_TYPES = ['postgres', 'mysql', 'mongodb', 'http-json', 'csv'] as const;
 
 /** The implementations this build has; a bound type without one is reported unavailable when read. */
-export const connectorFactories: ReadonlyMap<string, ConnectorFactory> = new Map([[postgresConnector.type, postgresConnector]]);
+export const connectorFactories: ReadonlyMap<string, ConnectorFactory> = new Map([postgresConnector, mysqlConnector].map((f) => [f.type, f]));
 
 /** Refuses an unknown connector type and options its connector rejects, with paths. */
 export const checkConnectorBinding: ConnectorBindingCheck = (binding, path) => {

@@ -1,0 +1,46 @@
+import type { FieldInfo } from '../server/catalogue/record-schema.js';
+import type { Row } from './contract.js';
+
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/**
+ * Brings a value from a source into the record schema's form: dates `YYYY-MM-DD`, date-times
+ * ISO 8601 in UTC, booleans from 0/1 or text, numbers from numeric text. A value that cannot be
+ * read as its type is a source fault, reported, never passed on as the wrong type.
+ */
+export function coerceValue(field: FieldInfo, value: unknown): unknown {
+  if (value === null || value === undefined || value === '') return null;
+  switch (field.type) {
+    case 'string':
+      return typeof value === 'string' ? value : String(value);
+    case 'integer':
+    case 'number': {
+      const n = typeof value === 'number' ? value : Number(value);
+      if (!Number.isFinite(n) || (field.type === 'integer' && !Number.isInteger(n))) throw new TypeError(`${field.name}: "${String(value)}" is not a ${field.type}`);
+      return n;
+    }
+    case 'boolean':
+      if (typeof value === 'boolean') return value;
+      if (value === 1 || value === '1' || value === 'true') return true;
+      if (value === 0 || value === '0' || value === 'false') return false;
+      throw new TypeError(`${field.name}: "${String(value)}" is not a boolean`);
+    case 'date': {
+      if (value instanceof Date) return `${value.getFullYear()}-${pad(value.getMonth() + 1)}-${pad(value.getDate())}`;
+      const text = String(value);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new TypeError(`${field.name}: "${text}" is not a date`);
+      return text;
+    }
+    case 'datetime': {
+      const date = value instanceof Date ? value : new Date(String(value).replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(String(value)) ? '' : 'Z'));
+      if (Number.isNaN(date.getTime())) throw new TypeError(`${field.name}: "${String(value)}" is not a date-time`);
+      return date.toISOString();
+    }
+  }
+}
+
+/** Keeps the requested fields of a source row, each in its schema form. */
+export function coerceRow(source: Record<string, unknown>, fields: FieldInfo[]): Row {
+  const row: Row = {};
+  for (const field of fields) row[field.name] = coerceValue(field, source[field.name]);
+  return row;
+}

@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluate, parseWhere } from '../connectors/filter.js';
+import { fieldsOf, type RecordSchema } from '../server/catalogue/record-schema.js';
+import { codeOf, startTestGateway, type TestGateway } from './kit.js';
+import { generatedFilters, PEOPLE_SCHEMA, peopleRows } from './sample-rows.js';
+import { mysqlSource, postgresSource, type TestSource } from './sources.js';
+
+/**
+ * The conformance suite: the same requests against every connector, compared with in-process
+ * evaluation of the portable filter, so every connector answers every filter identically.
+ */
+const rows = peopleRows(400);
+const fields = fieldsOf(PEOPLE_SCHEMA as unknown as RecordSchema);
+const fieldMap = new Map(fields.map((f) => [f.name, f]));
+
+const RECORDS = /* GraphQL */ `
+  query Records($dataset: ID!, $where: JSON, $select: [String!], $orderBy: [OrderBy!], $first: Int, $after: String) {
+    records(dataset: $dataset, where: $where, select: $select, orderBy: $orderBy, first: $first, after: $after) {
+      edges { cursor node }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`;
+type Page = { edges: { cursor: string; node: Record<string, unknown> }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+
+const connectors: [string, (r: typeof rows) => Promise<TestSource>][] = [
+  ['postgres', postgresSource],
+  ['mysql', mysqlSource],
+];
+
+describe.each(connectors)('%s connector', (name, makeSource) => {
+  let source: TestSource;
+  let gw: TestGateway;
+  let reader: string;
+  const dataset = `cong-an.people-${name}`;
+
+  beforeAll(async () => {
+    source = await makeSource(rows);
+    gw = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify(source.credentials), SOURCE_TIMEOUT_MS: '1500' } });
+    reader = gw.token('officer', 'cong-an', ['analyst']);
+    const publisher = gw.token('pub', 'cong-an', ['publisher']);
+    const input = {
+      slug: `people-${name}`,
+      title: `Thử nghiệm ${name}`,
+      description: 'Bảng thử nghiệm của bộ kiểm thử kết nối.',
+      classification: 'RESTRICTED',
+      recordSchema: PEOPLE_SCHEMA,
+      connector: source.connector,
+    };
+    const registered = await gw.gql('mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }', { input }, publisher);
+    expect(registered.errors).toBeUndefined();
+    await gw.gql('mutation($id: ID!) { publishDataset(id: $id) { id } }', { id: dataset }, publisher);
+  });
+
+  afterAll(async () => {
+    await gw?.close();
+    await source?.drop();
+  });
+
+  const read = (variables: Record<string, unknown>) => gw.gql<{ records: Page }>(RECORDS, { dataset, first: 1000, ...variables }, reader);
+
+  it('answers at least 50 generated filters exactly as in-process evaluation', async () => {
+    const filters = generatedFilters(rows);
+    expect(filters.length).toBeGreaterThanOrEqual(50);
+    let selective = 0;
+    for (const where of filters) {
+      const expected = rows
+        .filter((r) => evaluate(parseWhere(where, fields), r as unknown as Record<string, unknown>, fieldMap))
+        .map((r) => r.citizenId)
+        .sort();
+      const result = await read({ where, select: ['citizenId'] });
+      expect(result.errors, JSON.stringify(where)).toBeUndefined();
+      expect(result.data!.records.edges.map((e) => e.node['citizenId']), JSON.stringify(where)).toEqual(expected);
+      if (expected.length > 0 && expected.length < rows.length) selective++;
+    }
+    // The filters must discriminate, or matching them proves nothing.
+    expect(selective).toBeGreaterThanOrEqual(40);
+  });
+
+  it('returns values typed as the record schema says', async () => {
+    for (const sample of [rows.find((r) => r.income !== null && r.note !== null)!, rows.find((r) => r.income === null)!]) {
+      const result = await read({ where: { citizenId: { eq: sample.citizenId } } });
+      expect(result.data!.records.edges[0]!.node).toEqual(sample);
+    }
+  });
+
+  it('pages with no duplicates and no gaps under any ordering', async () => {
+    const orderings = [[], [{ field: 'district', direction: 'DESC' }], [{ field: 'birthYear' }, { field: 'fullName', direction: 'DESC' }]];
+    const where = { birthYear: { gte: 1960 } };
+    for (const orderBy of orderings) {
+      const whole = (await read({ where, orderBy, select: ['citizenId'] })).data!.records.edges.map((e) => e.node['citizenId']);
+      const seen: unknown[] = [];
+      let after: string | null = null;
+      for (let guard = 0; guard < 200; guard++) {
+        const page: Page = (await read({ where, orderBy, select: ['citizenId'], first: 9, after })).data!.records;
+        seen.push(...page.edges.map((e) => e.node['citizenId']));
+        if (!page.pageInfo.hasNextPage) break;
+        after = page.pageInfo.endCursor;
+      }
+      expect(seen).toEqual(whole);
+      expect(new Set(seen).size).toBe(rows.filter((r) => r.birthYear >= 1960).length);
+    }
+  });
+
+  it('refuses injection attempts before the source is asked, and harmless ones change nothing', async () => {
+    const bad = [
+      { $where: 'sleep(1000)' },
+      { fullName: { $gt: '' } },
+      { fullName: { eq: { $gt: '' } } },
+      { 'fullName"; DROP TABLE people; --': { eq: 'x' } },
+      { birthYear: { eq: '1980 OR 1=1' } },
+    ];
+    for (const where of bad) expect(codeOf(await read({ where })), JSON.stringify(where)).toBe('BAD_USER_INPUT');
+    expect(codeOf(await read({ orderBy: [{ field: 'district; DROP TABLE people' }] }))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await read({ select: ['citizenId', '"fullName"'] }))).toBe('BAD_USER_INPUT');
+    const harmless = await read({ where: { or: [{ fullName: { eq: "'; DROP TABLE people; --" } }, { note: { contains: "'); DELETE FROM people; --" } }] } });
+    expect(harmless.data!.records.edges).toEqual([]);
+    expect(await source.count()).toBe(rows.length);
+  });
+
+  it('gives SOURCE_UNAVAILABLE within the timeout when the source hangs, and recovers', async () => {
+    const release = await source.hang();
+    try {
+      const started = Date.now();
+      const result = await read({ first: 3 });
+      expect(codeOf(result)).toBe('SOURCE_UNAVAILABLE');
+      expect(result.errors![0]!.path).toEqual(['records']);
+      expect(Date.now() - started).toBeLessThan(4000);
+    } finally {
+      await release();
+    }
+    expect((await read({ first: 3 })).data!.records.edges).toHaveLength(3);
+  });
+});

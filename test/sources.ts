@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import type { PersonRow } from './sample-rows.js';
+
+export const PG_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const MYSQL_URL = process.env['TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/test';
+
+/** One test source holding the people rows, as a department's system would. */
+export interface TestSource {
+  connector: { type: string; options: Record<string, unknown> };
+  credentials: Record<string, string>;
+  /** Rows in the source now, read directly, to prove a request changed nothing. */
+  count(): Promise<number>;
+  /** Makes reads hang until the returned function is called. */
+  hang(): Promise<() => Promise<void>>;
+  drop(): Promise<void>;
+}
+
+export async function postgresSource(rows: PersonRow[]): Promise<TestSource> {
+  const schema = `t_${randomUUID().slice(0, 8)}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.query(`CREATE TABLE ${schema}.people ("citizenId" text PRIMARY KEY, "fullName" text NOT NULL, "district" text NOT NULL,
+    "birthYear" integer NOT NULL, "birthDate" date NOT NULL, "income" numeric, "active" boolean NOT NULL, "note" text)`);
+  for (const r of rows) {
+    await admin.query(`INSERT INTO ${schema}.people VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, [r.citizenId, r.fullName, r.district, r.birthYear, r.birthDate, r.income, r.active, r.note]);
+  }
+  return {
+    connector: { type: 'postgres', options: { schema, table: 'people', credentials: 'test-pg', keyField: 'citizenId' } },
+    credentials: { 'test-pg': PG_URL },
+    count: async () => (await admin.query(`SELECT count(*)::int AS n FROM ${schema}.people`)).rows[0].n,
+    async hang() {
+      const locker = new pg.Client({ connectionString: PG_URL });
+      await locker.connect();
+      await locker.query('BEGIN');
+      await locker.query(`LOCK TABLE ${schema}.people IN ACCESS EXCLUSIVE MODE`);
+      return async () => {
+        await locker.query('ROLLBACK');
+        await locker.end();
+      };
+    },
+    async drop() {
+      await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.end();
+    },
+  };
+}
+
+export async function mysqlSource(rows: PersonRow[]): Promise<TestSource> {
+  const table = `people_${randomUUID().slice(0, 8)}`;
+  const admin = await mysql.createConnection({ uri: MYSQL_URL, dateStrings: true });
+  await admin.query(`CREATE TABLE \`${table}\` (\`citizenId\` VARCHAR(20) PRIMARY KEY, \`fullName\` VARCHAR(200) NOT NULL, \`district\` VARCHAR(100) NOT NULL,
+    \`birthYear\` INT NOT NULL, \`birthDate\` DATE NOT NULL, \`income\` DECIMAL(14,2), \`active\` TINYINT(1) NOT NULL, \`note\` VARCHAR(200))
+    CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.query(`INSERT INTO \`${table}\` VALUES ?`, [rows.map((r) => [r.citizenId, r.fullName, r.district, r.birthYear, r.birthDate, r.income, r.active, r.note])]);
+  return {
+    connector: { type: 'mysql', options: { table, credentials: 'test-mysql', keyField: 'citizenId' } },
+    credentials: { 'test-mysql': MYSQL_URL },
+    count: async () => ((await admin.query(`SELECT count(*) AS n FROM \`${table}\``))[0] as { n: number }[])[0]!.n,
+    async hang() {
+      const locker = await mysql.createConnection({ uri: MYSQL_URL });
+      await locker.query(`LOCK TABLES \`${table}\` WRITE`);
+      return async () => {
+        await locker.query('UNLOCK TABLES');
+        await locker.end();
+      };
+    },
+    async drop() {
+      await admin.query(`DROP TABLE IF EXISTS \`${table}\``);
+      await admin.end();
+    },
+  };
+}
