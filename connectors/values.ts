@@ -25,7 +25,7 @@ export function coerceValue(field: FieldInfo, value: unknown): unknown {
       if (value === 0 || value === '0' || value === 'false') return false;
       throw new TypeError(`${field.name}: "${String(value)}" is not a boolean`);
     case 'date': {
-      if (value instanceof Date) return `${value.getFullYear()}-${pad(value.getMonth() + 1)}-${pad(value.getDate())}`;
+      if (value instanceof Date) return `${value.getUTCFullYear()}-${pad(value.getUTCMonth() + 1)}-${pad(value.getUTCDate())}`;
       const text = String(value);
       if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new TypeError(`${field.name}: "${text}" is not a date`);
       return text;

@@ -3,7 +3,7 @@ import { evaluate, parseWhere } from '../connectors/filter.js';
 import { fieldsOf, type RecordSchema } from '../server/catalogue/record-schema.js';
 import { codeOf, startTestGateway, type TestGateway } from './kit.js';
 import { generatedFilters, PEOPLE_SCHEMA, peopleRows } from './sample-rows.js';
-import { mysqlSource, postgresSource, type TestSource } from './sources.js';
+import { mongodbSource, mysqlSource, postgresSource, type TestSource } from './sources.js';
 
 /**
  * The conformance suite: the same requests against every connector, compared with in-process
@@ -26,6 +26,7 @@ type Page = { edges: { cursor: string; node: Record<string, unknown> }[]; pageIn
 const connectors: [string, (r: typeof rows) => Promise<TestSource>][] = [
   ['postgres', postgresSource],
   ['mysql', mysqlSource],
+  ['mongodb', mongodbSource],
 ];
 
 describe.each(connectors)('%s connector', (name, makeSource) => {

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { MongoClient } from 'mongodb';
 import mysql from 'mysql2/promise';
+import { inject } from 'vitest';
 import pg from 'pg';
 import type { PersonRow } from './sample-rows.js';
+import { startTcpProxy } from './tcp-proxy.js';
 
 export const PG_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const MYSQL_URL = process.env['TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/test';
@@ -70,6 +73,33 @@ export async function mysqlSource(rows: PersonRow[]): Promise<TestSource> {
     async drop() {
       await admin.query(`DROP TABLE IF EXISTS \`${table}\``);
       await admin.end();
+    },
+  };
+}
+
+/** A department's own MongoDB database (separate from the catalogue's), reached through a relay that can hang. */
+export async function mongodbSource(rows: PersonRow[]): Promise<TestSource> {
+  const uri = inject('mongoUri');
+  const database = `src_${randomUUID().slice(0, 8)}`;
+  const client = new MongoClient(uri);
+  await client.connect();
+  const collection = client.db(database).collection('people');
+  await collection.insertMany(rows.map((r) => ({ ...r })));
+  await collection.createIndex({ citizenId: 1 }, { unique: true });
+  const target = new URL(uri.replace(/^mongodb:/, 'http:'));
+  const proxy = await startTcpProxy(target.hostname, Number(target.port));
+  return {
+    connector: { type: 'mongodb', options: { database, collection: 'people', credentials: 'test-mongo', keyField: 'citizenId' } },
+    credentials: { 'test-mongo': `mongodb://127.0.0.1:${proxy.port}/?directConnection=true` },
+    count: () => collection.countDocuments(),
+    async hang() {
+      proxy.pause();
+      return async () => proxy.resume();
+    },
+    async drop() {
+      await proxy.close();
+      await client.db(database).dropDatabase();
+      await client.close();
     },
   };
 }

@@ -1,0 +1,172 @@
+import { MongoClient, type Document, type Filter } from 'mongodb';
+import type { FieldInfo } from '../../server/catalogue/record-schema.js';
+import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SortKey, SourceField } from '../contract.js';
+import { COMPARISON_OPERATORS, type Predicate } from '../filter.js';
+import { coerceRow } from '../values.js';
+
+interface MongoOptions {
+  collection: string;
+  database?: string;
+  credentials: string;
+}
+
+const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Translates the portable filter into a MongoDB filter built only from whitelisted operators
+ * ($and $or $nor $eq $ne $lt $lte $gt $gte $in $nin $regex); keys are the dataset's own field
+ * names, values are only ever operands. Comparisons are two-valued like the SQL connectors:
+ * `ne` and `nin` exclude null and missing values, so `not` ($nor) agrees with in-process.
+ */
+export function toMongoFilter(p: Predicate, fields: Map<string, FieldInfo>): Filter<Document> {
+  switch (p.kind) {
+    case 'and':
+      return p.items.length ? { $and: p.items.map((i) => toMongoFilter(i, fields)) } : {};
+    case 'or':
+      return p.items.length ? { $or: p.items.map((i) => toMongoFilter(i, fields)) } : { $and: [{ _id: { $exists: false } }, { _id: { $exists: true } }] };
+    case 'not':
+      return { $nor: [toMongoFilter(p.item, fields)] };
+    case 'cmp': {
+      const field = fields.get(p.field)!;
+      const value = (v: unknown) => (field.type === 'datetime' ? new Date(String(v)) : v);
+      const present = { [p.field]: { $ne: null } };
+      switch (p.op) {
+        case 'isNull':
+          return p.value ? { [p.field]: { $eq: null } } : present;
+        case 'eq':
+          return { [p.field]: { $eq: value(p.value) } };
+        case 'ne':
+          return { $and: [present, { [p.field]: { $ne: value(p.value) } }] };
+        case 'lt':
+          return { [p.field]: { $lt: value(p.value) } };
+        case 'lte':
+          return { [p.field]: { $lte: value(p.value) } };
+        case 'gt':
+          return { [p.field]: { $gt: value(p.value) } };
+        case 'gte':
+          return { [p.field]: { $gte: value(p.value) } };
+        case 'in':
+          return { [p.field]: { $in: (p.value as unknown[]).map(value) } };
+        case 'nin':
+          return { $and: [present, { [p.field]: { $nin: (p.value as unknown[]).map(value) } }] };
+        case 'contains':
+          return { [p.field]: { $regex: escapeRegex(p.value as string) } };
+        case 'startsWith':
+          return { [p.field]: { $regex: `^${escapeRegex(p.value as string)}` } };
+      }
+    }
+  }
+}
+
+function afterFilter(keys: SortKey[], after: unknown[], fields: Map<string, FieldInfo>): Filter<Document> {
+  const value = (field: string, v: unknown) => (fields.get(field)?.type === 'datetime' ? new Date(String(v)) : v);
+  return {
+    $or: keys.map((key, i) => ({
+      $and: [
+        ...keys.slice(0, i).map((k, j) => ({ [k.field]: { $eq: value(k.field, after[j]) } })),
+        { [key.field]: { [key.direction === 'ASC' ? '$gt' : '$lt']: value(key.field, after[i]) } },
+      ],
+    })),
+  };
+}
+
+class MongoConnector implements Connector {
+  readonly capabilities = {
+    filter: { operators: [...COMPARISON_OPERATORS], and: true, or: true, not: true },
+    orderBy: true,
+    pagination: true,
+    projection: true,
+  };
+  private client: MongoClient | null = null;
+  private readonly fields: Map<string, FieldInfo>;
+
+  constructor(
+    private readonly options: MongoOptions,
+    private readonly context: ConnectorContext,
+  ) {
+    this.fields = new Map(context.fields.map((f) => [f.name, f]));
+  }
+
+  private collection() {
+    if (!this.client) {
+      const uri = this.context.credential(this.options.credentials);
+      if (!uri) throw new Error(`no credentials configured under the name "${this.options.credentials}"`);
+      this.client = new MongoClient(uri, { serverSelectionTimeoutMS: this.context.timeoutMs, connectTimeoutMS: this.context.timeoutMs, maxPoolSize: 8 });
+    }
+    return this.client.db(this.options.database).collection(this.options.collection);
+  }
+
+  async describe(signal: AbortSignal): Promise<SourceField[]> {
+    // A collection has no declared columns: the fields are read off a sample of documents.
+    const sample = await this.collection().find({}, { limit: 100, maxTimeMS: this.context.timeoutMs, signal }).toArray();
+    const seen = new Map<string, SourceField>();
+    for (const doc of sample) {
+      for (const [name, v] of Object.entries(doc)) {
+        if (name === '_id') continue;
+        const type = v === null ? undefined : typeof v === 'string' ? 'string' : typeof v === 'boolean' ? 'boolean' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : v instanceof Date ? 'datetime' : null;
+        const known = seen.get(name);
+        if (!known) seen.set(name, { name, type: type ?? null, nullable: v === null, sourceType: v === null ? 'null' : typeof v });
+        else {
+          if (v === null) known.nullable = true;
+          else if (known.type === null && type) known.type = type;
+          else if (known.type === 'integer' && type === 'number') known.type = 'number';
+        }
+      }
+    }
+    return [...seen.values()];
+  }
+
+  async *query(request: ConnectorQuery): AsyncIterable<Row> {
+    const clauses: Filter<Document>[] = [];
+    if (request.where) clauses.push(toMongoFilter(request.where, this.fields));
+    if (request.after) clauses.push(afterFilter(request.orderBy, request.after, this.fields));
+    const cursor = this.collection().find(clauses.length ? { $and: clauses } : {}, {
+      projection: Object.fromEntries([['_id', 0], ...request.fields.map((f) => [f, 1])]),
+      sort: request.orderBy.map((k) => [k.field, k.direction === 'ASC' ? 1 : -1] as [string, 1 | -1]),
+      ...(request.limit !== null ? { limit: request.limit } : {}),
+      maxTimeMS: this.context.timeoutMs,
+    });
+    const onAbort = () => void cursor.close();
+    request.signal.addEventListener('abort', onAbort, { once: true });
+    const wanted = request.fields.map((f) => this.fields.get(f)!);
+    try {
+      for await (const doc of cursor) yield coerceRow(doc, wanted);
+    } finally {
+      request.signal.removeEventListener('abort', onAbort);
+      await cursor.close();
+    }
+  }
+
+  async health(signal: AbortSignal) {
+    const started = performance.now();
+    try {
+      signal.throwIfAborted();
+      await this.collection().findOne({}, { projection: { _id: 1 }, maxTimeMS: this.context.timeoutMs });
+      return { ok: true, latencyMs: performance.now() - started };
+    } catch (error) {
+      return { ok: false, latencyMs: performance.now() - started, message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client?.close();
+    this.client = null;
+  }
+}
+
+export const mongodbConnector: ConnectorFactory = {
+  type: 'mongodb',
+  validateOptions(options) {
+    const faults: { path: string; message: string }[] = [];
+    if (typeof options['collection'] !== 'string' || !NAME.test(options['collection'])) faults.push({ path: 'collection', message: 'must be a collection name' });
+    if (options['database'] !== undefined && (typeof options['database'] !== 'string' || !NAME.test(options['database']))) faults.push({ path: 'database', message: 'must be a database name' });
+    if (typeof options['credentials'] !== 'string' || options['credentials'].length === 0) faults.push({ path: 'credentials', message: 'must name a credential in the server configuration' });
+    return faults;
+  },
+  create(options, context) {
+    const parsed: MongoOptions = { collection: String(options['collection']), credentials: String(options['credentials']) };
+    if (typeof options['database'] === 'string') parsed.database = options['database'];
+    return new MongoConnector(parsed, context);
+  },
+};
