@@ -75,6 +75,8 @@ export interface ConnectorContext {
   fields: FieldInfo[];
   keyField: string;
   timeoutMs: number;
+  /** Folder that file-based sources must stay inside. */
+  filesDir: string;
 }
 
 export interface ConnectorFactory {

@@ -1,4 +1,6 @@
+import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
+import { projectRoot } from './paths.js';
 
 /**
  * Configuration comes only from environment variables, validated once at start-up so that a
@@ -28,6 +30,8 @@ export interface Config {
   /** Source credentials by the name connector bindings use; never stored in the catalogue. */
   sourceCredentials: Record<string, string>;
   sourceTimeoutMs: number;
+  /** File-based sources (csv) must lie inside this folder. */
+  sourceFilesDir: string;
   limits: {
     maxBodyBytes: number;
     maxDepth: number;
@@ -64,6 +68,7 @@ const envSchema = {
     OPERATION_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 30_000 },
     SOURCE_CREDENTIALS: { type: 'string', minLength: 2 },
     SOURCE_TIMEOUT_MS: { type: 'integer', minimum: 50, default: 10_000 },
+    SOURCE_FILES_DIR: { type: 'string', minLength: 1, default: 'datasets/sources' },
   },
 } as const;
 
@@ -91,6 +96,7 @@ interface ValidatedEnv {
   OPERATION_TIMEOUT_MS: number;
   SOURCE_CREDENTIALS?: string;
   SOURCE_TIMEOUT_MS: number;
+  SOURCE_FILES_DIR: string;
 }
 
 /** The sample sources on this machine's local servers; production sets SOURCE_CREDENTIALS. */
@@ -154,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     sourceCredentials,
     sourceTimeoutMs: v.SOURCE_TIMEOUT_MS,
+    sourceFilesDir: resolve(projectRoot, v.SOURCE_FILES_DIR),
     limits: {
       maxBodyBytes: v.MAX_BODY_BYTES,
       maxDepth: v.QUERY_MAX_DEPTH,

@@ -3,7 +3,7 @@ import { evaluate, parseWhere } from '../connectors/filter.js';
 import { fieldsOf, type RecordSchema } from '../server/catalogue/record-schema.js';
 import { codeOf, startTestGateway, type TestGateway } from './kit.js';
 import { generatedFilters, PEOPLE_SCHEMA, peopleRows } from './sample-rows.js';
-import { mongodbSource, mysqlSource, postgresSource, type TestSource } from './sources.js';
+import { csvSource, mongodbSource, mysqlSource, postgresSource, type TestSource } from './sources.js';
 
 /**
  * The conformance suite: the same requests against every connector, compared with in-process
@@ -27,6 +27,7 @@ const connectors: [string, (r: typeof rows) => Promise<TestSource>][] = [
   ['postgres', postgresSource],
   ['mysql', mysqlSource],
   ['mongodb', mongodbSource],
+  ['csv', csvSource],
 ];
 
 describe.each(connectors)('%s connector', (name, makeSource) => {
@@ -37,7 +38,9 @@ describe.each(connectors)('%s connector', (name, makeSource) => {
 
   beforeAll(async () => {
     source = await makeSource(rows);
-    gw = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify(source.credentials), SOURCE_TIMEOUT_MS: '1500' } });
+    const env: Record<string, string> = { SOURCE_CREDENTIALS: JSON.stringify(source.credentials), SOURCE_TIMEOUT_MS: '1500' };
+    if ('filesDir' in source) env['SOURCE_FILES_DIR'] = String(source.filesDir);
+    gw = await startTestGateway({ env });
     reader = gw.token('officer', 'cong-an', ['analyst']);
     const publisher = gw.token('pub', 'cong-an', ['publisher']);
     const input = {

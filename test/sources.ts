@@ -103,3 +103,37 @@ export async function mongodbSource(rows: PersonRow[]): Promise<TestSource> {
     },
   };
 }
+
+/** A CSV file in a source files folder of its own. */
+export async function csvSource(rows: PersonRow[]): Promise<TestSource & { filesDir: string }> {
+  const { mkdtemp, readFile, rm, writeFile, rename } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { stringify } = await import('csv-stringify/sync');
+  const filesDir = await mkdtemp(join(tmpdir(), 'csv-source-'));
+  const columns = Object.keys(rows[0]!);
+  const text = stringify(rows.map((r) => columns.map((c) => (r as unknown as Record<string, unknown>)[c] ?? '')), { header: true, columns, cast: { boolean: (v) => String(v) } });
+  await writeFile(join(filesDir, 'people.csv'), text);
+  return {
+    filesDir,
+    connector: { type: 'csv', options: { file: 'people.csv', keyField: 'citizenId' } },
+    credentials: {},
+    count: async () => (await readFile(join(filesDir, 'people.csv'), 'utf8')).trim().split('\n').length - 1,
+    async hang() {
+      // A named pipe with no writer: opening it blocks, as a stalled network file system would.
+      const { execFileSync } = await import('node:child_process');
+      await rename(join(filesDir, 'people.csv'), join(filesDir, 'people.csv.bak'));
+      execFileSync('mkfifo', [join(filesDir, 'people.csv')]);
+      return async () => {
+        // Opening the writing end releases the reader blocked in open(), which would otherwise hold a libuv thread.
+        const { open } = await import('node:fs/promises');
+        await (await open(join(filesDir, 'people.csv'), 'w')).close();
+        await rm(join(filesDir, 'people.csv'));
+        await rename(join(filesDir, 'people.csv.bak'), join(filesDir, 'people.csv'));
+      };
+    },
+    async drop() {
+      await rm(filesDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -51,6 +51,7 @@ export class RecordsService {
       fields: dataset.fields,
       keyField: keyFieldOf(dataset),
       timeoutMs: this.config.sourceTimeoutMs,
+      filesDir: this.config.sourceFilesDir,
     });
     this.connectors.set(dataset.id, { version: dataset.version, connector });
     return connector;

@@ -1,0 +1,103 @@
+import { createReadStream } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { parse } from 'csv-parse';
+import type { FieldInfo } from '../../server/catalogue/record-schema.js';
+import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField } from '../contract.js';
+import { coerceRow } from '../values.js';
+
+interface CsvOptions {
+  /** Relative to the configured source files folder; never outside it. */
+  file: string;
+  delimiter: string;
+}
+
+/**
+ * A CSV file streamed with csv-parse, one row at a time, values typed by the record schema
+ * (an empty cell is null). A file has no query engine: the connector declares no pushdown and
+ * the engine filters, sorts and pages in-process.
+ */
+class CsvConnector implements Connector {
+  readonly capabilities = {};
+  private readonly fields: FieldInfo[];
+
+  constructor(
+    private readonly path: string,
+    private readonly options: CsvOptions,
+    context: ConnectorContext,
+  ) {
+    this.fields = context.fields;
+  }
+
+  private rows(signal: AbortSignal) {
+    const parser = parse({ columns: true, delimiter: this.options.delimiter, bom: true, trim: false, skip_empty_lines: true });
+    const file = createReadStream(this.path);
+    file.on('error', (error) => parser.destroy(error));
+    const onAbort = () => parser.destroy(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    parser.on('close', () => {
+      signal.removeEventListener('abort', onAbort);
+      file.destroy();
+    });
+    return file.pipe(parser) as AsyncIterable<Record<string, string>>;
+  }
+
+  async describe(signal: AbortSignal): Promise<SourceField[]> {
+    const seen = new Map<string, SourceField>();
+    let n = 0;
+    for await (const record of this.rows(signal)) {
+      for (const [name, text] of Object.entries(record)) {
+        const type = text === '' ? null : /^-?\d+$/.test(text) ? 'integer' : /^-?\d*\.\d+$/.test(text) ? 'number' : /^(true|false)$/.test(text) ? 'boolean' : /^\d{4}-\d{2}-\d{2}$/.test(text) ? 'date' : 'string';
+        const known = seen.get(name) ?? { name, type: null, nullable: false, sourceType: 'csv' };
+        if (type === null) known.nullable = true;
+        else if (known.type === null || (known.type === 'integer' && type === 'number')) known.type = type;
+        else if (known.type !== type && !(known.type === 'number' && type === 'integer')) known.type = 'string';
+        seen.set(name, known);
+      }
+      if (++n >= 200) break;
+    }
+    return [...seen.values()];
+  }
+
+  async *query(request: ConnectorQuery): AsyncIterable<Row> {
+    for await (const record of this.rows(request.signal)) yield coerceRow(record, this.fields);
+  }
+
+  async health(signal: AbortSignal) {
+    const started = performance.now();
+    try {
+      for await (const _ of this.rows(signal)) break;
+      return { ok: true, latencyMs: performance.now() - started };
+    } catch (error) {
+      return { ok: false, latencyMs: performance.now() - started, message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Resolves a binding's file inside the source files folder, or undefined when it would leave it. */
+export function resolveSourceFile(filesDir: string, file: string): string | undefined {
+  const path = resolve(filesDir, file);
+  const inside = relative(resolve(filesDir), path);
+  return inside.startsWith('..') || isAbsolute(inside) ? undefined : path;
+}
+
+export const csvConnector: ConnectorFactory = {
+  type: 'csv',
+  validateOptions(options) {
+    const faults: { path: string; message: string }[] = [];
+    if (typeof options['file'] !== 'string' || !/^[\w./-]+\.csv$/.test(options['file']) || options['file'].split('/').includes('..')) {
+      faults.push({ path: 'file', message: 'must be a .csv path inside the source files folder' });
+    }
+    if (options['delimiter'] !== undefined && (typeof options['delimiter'] !== 'string' || options['delimiter'].length !== 1)) {
+      faults.push({ path: 'delimiter', message: 'must be one character' });
+    }
+    return faults;
+  },
+  create(options, context) {
+    const parsed: CsvOptions = { file: String(options['file']), delimiter: typeof options['delimiter'] === 'string' ? options['delimiter'] : ',' };
+    const path = resolveSourceFile(context.filesDir, parsed.file);
+    if (!path) throw new Error(`file ${parsed.file} is outside the source files folder`);
+    return new CsvConnector(path, parsed, context);
+  },
+};
