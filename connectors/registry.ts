@@ -1,6 +1,7 @@
 import type { ConnectorBindingCheck } from '../server/catalogue/dataset-validation.js';
 import type { ConnectorFactory } from './contract.js';
 import { csvConnector } from './csv/index.js';
+import { httpJsonConnector } from './http-json/index.js';
 import { mongodbConnector } from './mongodb/index.js';
 import { mysqlConnector } from './mysql/index.js';
 import { postgresConnector } from './postgres/index.js';
@@ -8,8 +9,8 @@ import { postgresConnector } from './postgres/index.js';
 /** Connector types a dataset may be bound to. */
 export const CONNECTOR_TYPES = ['postgres', 'mysql', 'mongodb', 'http-json', 'csv'] as const;
 
-/** The implementations this build has; a bound type without one is reported unavailable when read. */
-export const connectorFactories: ReadonlyMap<string, ConnectorFactory> = new Map([postgresConnector, mysqlConnector, mongodbConnector, csvConnector].map((f) => [f.type, f]));
+/** The implementations, by type. */
+export const connectorFactories: ReadonlyMap<string, ConnectorFactory> = new Map([postgresConnector, mysqlConnector, mongodbConnector, csvConnector, httpJsonConnector].map((f) => [f.type, f]));
 
 /** Refuses an unknown connector type and options its connector rejects, with paths. */
 export const checkConnectorBinding: ConnectorBindingCheck = (binding, path) => {

@@ -32,6 +32,7 @@ export interface Config {
   sourceTimeoutMs: number;
   /** File-based sources (csv) must lie inside this folder. */
   sourceFilesDir: string;
+  sourceBreaker: { threshold: number; halfOpenAfterMs: number };
   limits: {
     maxBodyBytes: number;
     maxDepth: number;
@@ -69,6 +70,8 @@ const envSchema = {
     SOURCE_CREDENTIALS: { type: 'string', minLength: 2 },
     SOURCE_TIMEOUT_MS: { type: 'integer', minimum: 50, default: 10_000 },
     SOURCE_FILES_DIR: { type: 'string', minLength: 1, default: 'datasets/sources' },
+    SOURCE_BREAKER_THRESHOLD: { type: 'integer', minimum: 1, default: 5 },
+    SOURCE_BREAKER_HALF_OPEN_MS: { type: 'integer', minimum: 100, default: 10_000 },
   },
 } as const;
 
@@ -97,6 +100,8 @@ interface ValidatedEnv {
   SOURCE_CREDENTIALS?: string;
   SOURCE_TIMEOUT_MS: number;
   SOURCE_FILES_DIR: string;
+  SOURCE_BREAKER_THRESHOLD: number;
+  SOURCE_BREAKER_HALF_OPEN_MS: number;
 }
 
 /** The sample sources on this machine's local servers; production sets SOURCE_CREDENTIALS. */
@@ -161,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sourceCredentials,
     sourceTimeoutMs: v.SOURCE_TIMEOUT_MS,
     sourceFilesDir: resolve(projectRoot, v.SOURCE_FILES_DIR),
+    sourceBreaker: { threshold: v.SOURCE_BREAKER_THRESHOLD, halfOpenAfterMs: v.SOURCE_BREAKER_HALF_OPEN_MS },
     limits: {
       maxBodyBytes: v.MAX_BODY_BYTES,
       maxDepth: v.QUERY_MAX_DEPTH,

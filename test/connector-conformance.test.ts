@@ -3,7 +3,7 @@ import { evaluate, parseWhere } from '../connectors/filter.js';
 import { fieldsOf, type RecordSchema } from '../server/catalogue/record-schema.js';
 import { codeOf, startTestGateway, type TestGateway } from './kit.js';
 import { generatedFilters, PEOPLE_SCHEMA, peopleRows } from './sample-rows.js';
-import { csvSource, mongodbSource, mysqlSource, postgresSource, type TestSource } from './sources.js';
+import { csvSource, httpJsonSource, mongodbSource, mysqlSource, postgresSource, type TestSource } from './sources.js';
 
 /**
  * The conformance suite: the same requests against every connector, compared with in-process
@@ -28,6 +28,7 @@ const connectors: [string, (r: typeof rows) => Promise<TestSource>][] = [
   ['mysql', mysqlSource],
   ['mongodb', mongodbSource],
   ['csv', csvSource],
+  ['http-json', httpJsonSource],
 ];
 
 describe.each(connectors)('%s connector', (name, makeSource) => {

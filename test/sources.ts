@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import pg from 'pg';
 import type { PersonRow } from './sample-rows.js';
 import { startTcpProxy } from './tcp-proxy.js';
+import { startPagedJsonServer } from '../datasets/paged-json-server.js';
 
 export const PG_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const MYSQL_URL = process.env['TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/test';
@@ -134,6 +135,26 @@ export async function csvSource(rows: PersonRow[]): Promise<TestSource & { files
     },
     async drop() {
       await rm(filesDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A paginated JSON API serving the rows, reached through a relay that can hang. */
+export async function httpJsonSource(rows: PersonRow[]): Promise<TestSource> {
+  const api = await startPagedJsonServer({ '/people': rows as unknown as Record<string, unknown>[] });
+  const target = new URL(api.url);
+  const proxy = await startTcpProxy(target.hostname, Number(target.port));
+  return {
+    connector: { type: 'http-json', options: { credentials: 'test-api', path: '/people', pageSize: 70, keyField: 'citizenId' } },
+    credentials: { 'test-api': `http://127.0.0.1:${proxy.port}` },
+    count: async () => rows.length,
+    async hang() {
+      proxy.pause();
+      return async () => proxy.resume();
+    },
+    async drop() {
+      await proxy.close();
+      await api.close();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Connector, Row, SortKey } from '../../connectors/contract.js';
 import { compareRows, evaluate, isAfter, operatorsOf, parseWhere, type Predicate } from '../../connectors/filter.js';
 import { connectorFactories } from '../../connectors/registry.js';
@@ -32,7 +33,7 @@ export interface RecordConnection {
  * and turns every source failure or timeout into SOURCE_UNAVAILABLE.
  */
 export class RecordsService {
-  private readonly connectors = new Map<string, { version: number; connector: Connector }>();
+  private readonly connectors = new Map<string, { version: number; connector: Connector; breaker: CircuitBreakerPolicy }>();
 
   constructor(
     private readonly catalogue: CatalogueService,
@@ -40,9 +41,9 @@ export class RecordsService {
     private readonly logger: Logger,
   ) {}
 
-  private connectorFor(dataset: Dataset): Connector {
+  private connectorFor(dataset: Dataset): { connector: Connector; breaker: CircuitBreakerPolicy } {
     const cached = this.connectors.get(dataset.id);
-    if (cached && cached.version === dataset.version) return cached.connector;
+    if (cached && cached.version === dataset.version) return cached;
     if (cached) void cached.connector.close();
     const factory = connectorFactories.get(dataset.connector.type);
     if (!factory) throw sourceUnavailable(`The ${dataset.connector.type} connector of ${dataset.id} is not available in this gateway.`);
@@ -53,8 +54,14 @@ export class RecordsService {
       timeoutMs: this.config.sourceTimeoutMs,
       filesDir: this.config.sourceFilesDir,
     });
-    this.connectors.set(dataset.id, { version: dataset.version, connector });
-    return connector;
+    // After repeated failures the source is left alone for a while instead of being hammered.
+    const breaker = circuitBreaker(handleAll, {
+      halfOpenAfter: this.config.sourceBreaker.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(this.config.sourceBreaker.threshold),
+    });
+    const entry = { version: dataset.version, connector, breaker };
+    this.connectors.set(dataset.id, entry);
+    return entry;
   }
 
   async records(principal: Principal, args: RecordsArgs, signal: AbortSignal): Promise<RecordConnection> {
@@ -113,7 +120,7 @@ export class RecordsService {
     q: { where: Predicate | null; orderBy: SortKey[]; after: unknown[] | null; limit: number; fields: string[] },
     outer: AbortSignal,
   ): Promise<Row[]> {
-    const connector = this.connectorFor(dataset);
+    const { connector, breaker } = this.connectorFor(dataset);
     const caps = connector.capabilities;
     const supported = new Set<string>([...(caps.filter?.operators ?? []), ...(caps.filter?.and ? ['and'] : []), ...(caps.filter?.or ? ['or'] : []), ...(caps.filter?.not ? ['not'] : [])]);
     const pushWhere = [...operatorsOf(q.where)].every((op) => supported.has(op));
@@ -149,8 +156,11 @@ export class RecordsService {
       return pushPage ? out : out.slice(0, q.limit);
     };
     try {
-      return await Promise.race([collect(), timedOut]);
+      return await breaker.execute(() => Promise.race([collect(), timedOut]));
     } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        throw sourceUnavailable(`The source of ${dataset.id} failed repeatedly; it is not asked again for ${Math.round(this.config.sourceBreaker.halfOpenAfterMs / 1000)} s.`);
+      }
       if (error instanceof AppError) throw error;
       this.logger.warn({ dataset: dataset.id, err: error }, 'source query failed');
       throw sourceUnavailable(`The source of ${dataset.id} is unavailable.`);
