@@ -5,10 +5,12 @@ import { checkConnectorBinding } from '../connectors/registry.js';
 import { createLogger } from '../server/logger.js';
 import { resolveMongo } from '../server/mongo/resolve-mongo.js';
 import { loadSampleCatalogue } from './sample-catalogue.js';
+import { loadSampleSources, sampleTargets, terminalProgress } from './sample-sources.js';
 
 /**
  * `npm run seed`: loads the sample departments and any sample dataset missing from the
- * catalogue (existing ones are kept as they are). Uses the same MongoDB as `npm start`; with the
+ * catalogue (existing ones are kept as they are), and (re)loads every sample source into its own
+ * system with progress shown: PostgreSQL, MariaDB, MongoDB and CSV files. Uses the same MongoDB as `npm start`; with the
  * local store, stop `npm start` first, since one process at a time may hold its files.
  */
 async function main(): Promise<void> {
@@ -22,6 +24,10 @@ async function main(): Promise<void> {
     await catalogue.ensureIndexes();
     const { registered } = await loadSampleCatalogue(catalogue, logger);
     process.stdout.write(`sample catalogue loaded: ${registered} dataset(s) added\n`);
+    const credentials = { 'land-db': mongo.uri, ...config.sourceCredentials };
+    const reports = await loadSampleSources(sampleTargets(credentials, config.sourceFilesDir), { force: true, logger, progress: terminalProgress() });
+    for (const r of reports) process.stdout.write(`${r.source}: ${r.status === 'failed' ? `FAILED (${r.reason})` : `${r.rows.toLocaleString('en')} rows ${r.status}`}\n`);
+    if (reports.some((r) => r.status === 'failed')) process.exitCode = 1;
   } finally {
     await client.close();
     await mongo.stop();

@@ -33,6 +33,9 @@ export const catalogueTypeDefs = /* GraphQL */ `
   "Which kind of source serves the dataset. Connection options and credentials are never exposed."
   type ConnectorInfo { type: String! }
 
+  "The last check of the dataset's source: does it answer, and do its fields match the record schema?"
+  type DatasetHealth { ok: Boolean! checkedAt: DateTime! issues: [String!]! }
+
   type GrantRef { id: ID! until: DateTime }
 
   "What the caller may read of a dataset, as the policy engine decides it for every read."
@@ -72,6 +75,8 @@ export const catalogueTypeDefs = /* GraphQL */ `
     deprecatedAt: DateTime
     deprecationReason: String
     myAccess: DatasetAccess!
+    "Null until the source was first checked (at publication, at start-up, or on demand)."
+    health: DatasetHealth
   }
 
   type DatasetEdge { cursor: String! node: Dataset! }
@@ -149,5 +154,7 @@ export const catalogueTypeDefs = /* GraphQL */ `
     updateDataset(id: ID!, input: DatasetPatch!): Dataset!
     publishDataset(id: ID!): Dataset!
     deprecateDataset(id: ID!, reason: String!): Dataset!
+    "Checks the source now (publisher or steward of the owning department, or admin)."
+    checkDatasetHealth(id: ID!): DatasetHealth!
   }
 `;

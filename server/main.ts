@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import { MongoClient } from 'mongodb';
+import { startSampleApi } from '../datasets/sample-api.js';
 import { loadSampleCatalogue } from '../datasets/sample-catalogue.js';
+import { loadSampleSources, sampleTargets } from '../datasets/sample-sources.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createGateway } from './gateway.js';
 import { createLogger } from './logger.js';
@@ -22,9 +24,21 @@ async function main(): Promise<void> {
   const client = new MongoClient(mongo.uri, { serverSelectionTimeoutMS: 5000, appName: 'kho-du-lieu-gateway' });
   await client.connect();
   const db = client.db(config.mongoDb);
+  // The sample departments' own systems: the health API is served by this process, land parcels
+  // live in a database of their own on the local MongoDB. Explicit SOURCE_CREDENTIALS win.
+  const sampleApi = config.seedOnStart ? await startSampleApi() : null;
+  config.sourceCredentials = { 'land-db': mongo.uri, ...(sampleApi ? { 'health-api': sampleApi.url } : {}), ...config.sourceCredentials };
   const gateway = await createGateway(config, logger, db);
-  if (config.seedOnStart && (await gateway.catalogue.datasets.estimatedDocumentCount()) === 0) {
-    await loadSampleCatalogue(gateway.catalogue, logger);
+  if (config.seedOnStart) {
+    if ((await gateway.catalogue.datasets.estimatedDocumentCount()) === 0) await loadSampleCatalogue(gateway.catalogue, logger);
+    const reports = await loadSampleSources(sampleTargets(config.sourceCredentials, config.sourceFilesDir), {
+      force: false,
+      logger,
+      progress: (source, done, total) => {
+        if (done === total || done % 20_000 === 0) logger.info({ source, done, total }, 'loading sample source');
+      },
+    });
+    logger.info({ sources: reports.map((r) => `${r.source}: ${r.status}`) }, 'sample sources ready');
   }
 
   const server: Server = gateway.app.listen(config.port, config.host);
@@ -40,6 +54,12 @@ async function main(): Promise<void> {
     `gateway ready at ${url} (GraphiQL in a browser); get a token with: npm run --silent token -- --sub an.nguyen --dept tai-chinh --roles analyst`,
   );
 
+  // Each published dataset's source is checked once at start, so an unreachable or drifted
+  // source is marked in the catalogue (Dataset.health) and the log instead of surprising a reader.
+  void (async () => {
+    for (const dataset of await gateway.catalogue.listPublishedUnchecked()) await gateway.records.checkHealth(dataset);
+  })().catch((error: unknown) => logger.warn({ err: error }, 'source health check at start failed'));
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
@@ -53,6 +73,7 @@ async function main(): Promise<void> {
     });
     clearTimeout(force);
     await gateway.records.close();
+    await sampleApi?.close();
     await client.close();
     await mongo.stop();
     logger.info('stopped');

@@ -69,4 +69,23 @@ describe('reading records', () => {
       await down.client.close();
     }
   });
+
+  it('reports schema drift when a dataset is published and on demand', async () => {
+    const publisher = gw.token('pub', 'cong-an', ['publisher']);
+    const schema = { ...PEOPLE_SCHEMA, properties: { ...PEOPLE_SCHEMA.properties, birthYear: { type: 'string' }, religion: { type: 'string' } } };
+    const input = { slug: 'drifted', title: 'Lệch lược đồ', description: 'Bảng thử nghiệm.', classification: 'PUBLIC', recordSchema: schema, connector: source.connector };
+    await gw.gql('mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }', { input }, publisher);
+    const published = await gw.gql<{ publishDataset: { health: { ok: boolean; issues: string[] } } }>(
+      'mutation { publishDataset(id: "cong-an.drifted") { health { ok issues } } }',
+      undefined,
+      publisher,
+    );
+    expect(published.data!.publishDataset.health).toEqual({
+      ok: false,
+      issues: ['field "birthYear" is string in the record schema but integer (integer) in the source', 'field "religion" is missing in the source'],
+    });
+    const again = await gw.gql<{ checkDatasetHealth: { ok: boolean } }>('mutation { checkDatasetHealth(id: "cong-an.people") { ok issues } }', undefined, publisher);
+    expect(again.data!.checkDatasetHealth.ok).toBe(true);
+    expect(codeOf(await gw.gql('mutation { checkDatasetHealth(id: "cong-an.people") { ok } }', undefined, outsider))).toBe('FORBIDDEN');
+  });
 });

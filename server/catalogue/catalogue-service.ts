@@ -7,6 +7,7 @@ import {
   type Classification,
   type Dataset,
   type DatasetInput,
+  type DatasetHealth,
   type DatasetPatch,
   type DatasetStatus,
 } from './dataset.js';
@@ -133,6 +134,11 @@ export class CatalogueService {
     return doc ? toDataset(doc) : null;
   }
 
+  /** Every published dataset, for internal work such as source checks: no visibility rule applied. */
+  async listPublishedUnchecked(): Promise<Dataset[]> {
+    return (await this.datasets.find({ status: 'PUBLISHED' }, { sort: { _id: 1 } }).toArray()).map(toDataset);
+  }
+
   private assertPublisherOf(principal: Principal, department: string): void {
     if (isAdmin(principal)) return;
     if (!hasRole(principal, 'publisher')) throw forbidden('Only a publisher of the owning department (or an admin) may change datasets.');
@@ -186,6 +192,11 @@ export class CatalogueService {
     if (!updated) throw conflict(`Dataset ${id} was changed by someone else meanwhile; reload and retry.`);
     await this.written(updated);
     return toDataset(updated);
+  }
+
+  /** Stores the last source check. Not a metadata change: no version bump, no search refresh. */
+  async recordHealth(id: string, health: DatasetHealth): Promise<void> {
+    await this.datasets.updateOne({ _id: id }, { $set: { health } });
   }
 
   /** Moves a dataset between statuses only from the given ones; a lost race or a wrong status is CONFLICT. */

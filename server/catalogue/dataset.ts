@@ -39,6 +39,13 @@ export interface DatasetMetadata {
   updateFrequency?: string;
 }
 
+/** The last check of a dataset's source: reachable, and matching the record schema. */
+export interface DatasetHealth {
+  ok: boolean;
+  checkedAt: Date;
+  issues: string[];
+}
+
 export interface Dataset extends DatasetMetadata {
   id: string;
   slug: string;
@@ -52,6 +59,7 @@ export interface Dataset extends DatasetMetadata {
   publishedAt?: Date;
   deprecatedAt?: Date;
   deprecationReason?: string;
+  health?: DatasetHealth;
 }
 
 export type DatasetInput = Partial<DatasetMetadata> & { slug: string; department?: string };

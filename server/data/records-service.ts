@@ -2,14 +2,15 @@ import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, handleAll, type
 import type { Connector, Row, SortKey } from '../../connectors/contract.js';
 import { compareRows, evaluate, isAfter, operatorsOf, parseWhere, type Predicate } from '../../connectors/filter.js';
 import { connectorFactories } from '../../connectors/registry.js';
-import type { Principal } from '../auth/principal.js';
+import { hasRole, isAdmin, type Principal } from '../auth/principal.js';
 import type { CatalogueService } from '../catalogue/catalogue-service.js';
 import { decodeCursor, encodeCursor, pageSize } from '../catalogue/cursor.js';
-import type { Dataset } from '../catalogue/dataset.js';
+import type { Dataset, DatasetHealth } from '../catalogue/dataset.js';
 import type { Config } from '../config.js';
 import { AppError, badInput, forbidden, notFound, sourceUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { decideRead } from './read-policy.js';
+import { driftIssues } from './schema-drift.js';
 
 export interface RecordsArgs {
   dataset: string;
@@ -171,10 +172,47 @@ export class RecordsService {
     }
   }
 
+  /**
+   * Asks the source whether it answers and whether its fields still match the record schema,
+   * and records the verdict in the catalogue. Never throws for a source fault: that is the verdict.
+   */
+  async checkHealth(dataset: Dataset): Promise<DatasetHealth> {
+    const signal = AbortSignal.timeout(this.config.sourceTimeoutMs);
+    const issues: string[] = [];
+    try {
+      const { connector } = this.connectorFor(dataset);
+      const reachable = await connector.health(signal);
+      if (!reachable.ok) issues.push(`source unreachable: ${safeReason(reachable.message)}`);
+      else issues.push(...driftIssues(dataset.fields, await connector.describe(signal)));
+    } catch (error) {
+      issues.push(`source unreachable: ${safeReason(error instanceof Error ? error.message : String(error))}`);
+    }
+    const health: DatasetHealth = { ok: issues.length === 0, checkedAt: new Date(), issues };
+    await this.catalogue.recordHealth(dataset.id, health);
+    if (!health.ok) this.logger.warn({ dataset: dataset.id, issues }, 'dataset source is not healthy');
+    return health;
+  }
+
+  async checkHealthFor(principal: Principal, id: string): Promise<DatasetHealth> {
+    const dataset = await this.catalogue.get(principal, id);
+    if (!dataset) throw notFound(`Dataset ${id} not found.`);
+    const mayCheck = isAdmin(principal) || (principal.department === dataset.department && (hasRole(principal, 'publisher') || hasRole(principal, 'steward')));
+    if (!mayCheck) throw forbidden(`Only publishers or stewards of ${dataset.department} may check its source.`);
+    return this.checkHealth(dataset);
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.connectors.values()].map((c) => c.connector.close()));
     this.connectors.clear();
   }
+}
+
+/** Keeps a source's error message useful without passing on hosts, users or passwords. */
+function safeReason(message: string | undefined): string {
+  return (message ?? 'no answer')
+    .replace(/[a-z+]+:\/\/\S+/gi, '<address>')
+    .replace(/\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b/g, '<address>')
+    .slice(0, 200);
 }
 
 /** The dataset's unique key: `options.keyField`, else its first required field. */
