@@ -1,4 +1,5 @@
 import type DataLoader from 'dataloader';
+import type { Row } from '../connectors/contract.js';
 import type { Principal } from '../server/auth/principal.js';
 import type { CatalogueService, Department } from '../server/catalogue/catalogue-service.js';
 import type { Config } from '../server/config.js';
@@ -18,5 +19,11 @@ export interface GatewayContext extends GatewayServices {
   log: Logger;
   /** Aborts when the client goes away or the operation timeout passes. */
   signal: AbortSignal;
-  loaders: { department: DataLoader<string, Department | null> };
+  loaders: {
+    department: DataLoader<string, Department | null>;
+    /** Linked records by "dataset|field", created on first use in the request. */
+    links: Map<string, DataLoader<unknown, Row | null, string>>;
+    /** Target datasets whose refusal was already reported in this request. */
+    reportedLinkErrors: Set<string>;
+  };
 }

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { checkConnectorBinding } from '../connectors/registry.js';
-import { buildSchema } from '../schema/build-schema.js';
+import { LiveSchema } from '../schema/build-schema.js';
 import { CatalogueService } from './catalogue/catalogue-service.js';
 import { RecordsService } from './data/records-service.js';
 import type { Config } from './config.js';
@@ -13,13 +13,14 @@ export async function createGateway(config: Config, logger: Logger, db: Db) {
   await catalogue.ensureIndexes();
   await catalogue.searchIndex.refreshIfStale(true);
   const records = new RecordsService(catalogue, config, logger);
-  const schema = buildSchema();
+  const schema = new LiveSchema(catalogue);
+  await schema.current();
   const { app, metrics } = buildApp({
     config,
     logger,
     catalogue,
     records,
-    schema: () => schema,
+    schema: () => schema.current(),
     ping: async () => {
       await db.command({ ping: 1 });
     },

@@ -64,6 +64,8 @@ export class CatalogueSearchIndex {
   private watermark = new Date(0);
   private lastCheck = 0;
   private refreshing: Promise<void> | null = null;
+  /** Moves on every change applied, so others (the live schema) can tell the catalogue changed. */
+  generation = 0;
   /** Results of recent queries; emptied on every change, so it never serves a stale answer. */
   private readonly recent = new Map<string, IndexResult>();
 
@@ -103,6 +105,7 @@ export class CatalogueSearchIndex {
     }
     this.idOrder = null;
     this.recent.clear();
+    this.generation++;
   }
 
   /** Brings the index up to date if the catalogue changed since the last check. */

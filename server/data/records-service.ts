@@ -34,6 +34,8 @@ export interface RecordConnection {
  * and turns every source failure or timeout into SOURCE_UNAVAILABLE.
  */
 export class RecordsService {
+  /** Queries sent to each dataset's source since start, for tests and benchmarks of batching. */
+  readonly sourceQueries = new Map<string, number>();
   private readonly connectors = new Map<string, { version: number; connector: Connector; breaker: CircuitBreakerPolicy }>();
 
   constructor(
@@ -138,6 +140,7 @@ export class RecordsService {
     );
     timedOut.catch(() => undefined);
     const collect = async () => {
+      this.sourceQueries.set(dataset.id, (this.sourceQueries.get(dataset.id) ?? 0) + 1);
       const out: Row[] = [];
       const stream = connector.query({
         fields,

@@ -11,12 +11,13 @@ import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createMaskError, toGraphQLError } from './error-masking.js';
 import { createMetrics } from './metrics.js';
+import { useInputErrorCode } from './use-input-error-code.js';
 import { useMetrics } from './use-metrics.js';
 
 export interface AppDeps extends GatewayServices {
   logger: Logger;
   /** The schema for a new request; requests in flight keep the one they started with. */
-  schema: () => GraphQLSchema;
+  schema: () => Promise<GraphQLSchema>;
   /** Resolves when the catalogue database answers; rejects otherwise. */
   ping: () => Promise<void>;
 }
@@ -60,6 +61,7 @@ export function buildApp(deps: AppDeps) {
         maxDirectives: { n: 20 },
         blockFieldSuggestion: { enabled: config.nodeEnv === 'production' },
       }),
+      useInputErrorCode(),
       useMetrics(metrics),
     ],
     context: async ({ request, req, res }): Promise<GatewayContext> => {
@@ -90,6 +92,8 @@ export function buildApp(deps: AppDeps) {
             const all = await deps.catalogue.listDepartments();
             return codes.map((code) => all.find((d) => d.code === code) ?? null);
           }),
+          links: new Map(),
+          reportedLinkErrors: new Set(),
         },
       };
     },

@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import mysql from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeOf, startTestGateway, type TestGateway } from './kit.js';
+import { PEOPLE_SCHEMA, peopleRows } from './sample-rows.js';
+import { MYSQL_URL, postgresSource, type TestSource } from './sources.js';
+
+const people = peopleRows(400);
+const table = `biz_${randomUUID().slice(0, 8)}`;
+const businesses = Array.from({ length: 1000 }, (_, i) => ({
+  enterpriseCode: `03${String(10_000_000 + i).padStart(8, '0')}`,
+  name: `Công ty TNHH số ${i}`,
+  district: people[i % people.length]!.district,
+  // Every 50th representative is not in the registry: the link resolves to null.
+  legalRepresentativeId: i % 50 === 0 ? '000000000000' : people[(i * 7) % people.length]!.citizenId,
+}));
+const BUSINESS_SCHEMA = {
+  type: 'object',
+  required: ['enterpriseCode', 'name', 'district', 'legalRepresentativeId'],
+  properties: { enterpriseCode: { type: 'string' }, name: { type: 'string' }, district: { type: 'string' }, legalRepresentativeId: { type: 'string', 'x-pii': true } },
+};
+
+let residents: TestSource;
+let db: mysql.Connection;
+let gw: TestGateway;
+let analyst: string;
+let police: string;
+
+const register = async (token: string, input: Record<string, unknown>) => {
+  const result = await gw.gql('mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }', { input }, token);
+  expect(result.errors).toBeUndefined();
+};
+const publish = (token: string, id: string) => gw.gql('mutation($id: ID!) { publishDataset(id: $id) { id } }', { id }, token);
+
+beforeAll(async () => {
+  residents = await postgresSource(people);
+  db = await mysql.createConnection(MYSQL_URL);
+  await db.query(`CREATE TABLE \`${table}\` (enterpriseCode CHAR(10) PRIMARY KEY, name VARCHAR(200), district VARCHAR(100), legalRepresentativeId CHAR(12)) CHARACTER SET utf8mb4`);
+  await db.query(`INSERT INTO \`${table}\` VALUES ?`, [businesses.map((b) => Object.values(b))]);
+  gw = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify({ ...residents.credentials, 'test-mysql': MYSQL_URL }) } });
+  analyst = gw.token('lan', 'tai-chinh', ['analyst', 'publisher']);
+  police = gw.token('minh', 'cong-an', ['analyst', 'publisher']);
+  await register(police, { slug: 'people', title: 'Dân cư thử nghiệm', description: 'Thử nghiệm.', classification: 'RESTRICTED', recordSchema: PEOPLE_SCHEMA, connector: residents.connector });
+  await publish(police, 'cong-an.people');
+  await register(analyst, {
+    slug: 'companies',
+    title: 'Doanh nghiệp thử nghiệm',
+    description: 'Thử nghiệm.',
+    classification: 'PUBLIC',
+    recordSchema: BUSINESS_SCHEMA,
+    connector: { type: 'mysql', options: { table, credentials: 'test-mysql', keyField: 'enterpriseCode' } },
+    links: [{ field: 'legalRepresentativeId', dataset: 'cong-an.people', targetField: 'citizenId', as: 'legalRepresentative' }],
+  });
+});
+
+afterAll(async () => {
+  await gw?.close();
+  await residents?.drop();
+  await db?.query(`DROP TABLE IF EXISTS \`${table}\``);
+  await db?.end();
+});
+
+const COMPANIES = /* GraphQL */ `
+  query Companies($first: Int, $after: String) {
+    data {
+      tai_chinh_companies(first: $first, after: $after, where: { district: { in: ["Quận 1", "Quận 3", "Quận 10", "Quận Bình Thạnh", "Quận Gò Vấp", "Thành phố Thủ Đức", "Huyện Củ Chi"] } }) {
+        edges { node { enterpriseCode name legalRepresentativeId legalRepresentative { citizenId fullName district } } }
+        pageInfo { hasNextPage }
+      }
+    }
+  }
+`;
+type Companies = { data: { tai_chinh_companies: { edges: { node: { legalRepresentativeId: string; legalRepresentative: { citizenId: string; fullName: string } | null } }[] } } };
+
+describe('the typed data schema', () => {
+  it('gains a field when a dataset is published, without a restart', async () => {
+    expect(codeOf(await gw.gql(COMPANIES, { first: 1 }, analyst))).toBe('BAD_USER_INPUT');
+    const published = await publish(analyst, 'tai-chinh.companies');
+    expect(published.errors, JSON.stringify(published.errors)).toBeUndefined();
+    const result = await gw.gql<Companies>('{ data { tai_chinh_companies(first: 2) { edges { node { enterpriseCode name } } } } }', undefined, analyst);
+    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+    expect(result.data!.data.tai_chinh_companies.edges).toHaveLength(2);
+  });
+
+  it('filters and orders with generated, typed inputs', async () => {
+    const result = await gw.gql<{ data: { cong_an_people: { edges: { node: { birthYear: number; district: string } }[] } } }>(
+      '{ data { cong_an_people(first: 50, where: { district: { eq: "Quận 1" }, birthYear: { gte: 1970 } }, orderBy: [{ field: birthYear, direction: DESC }]) { edges { node { birthYear district } } } } }',
+      undefined,
+      police,
+    );
+    expect(result.errors).toBeUndefined();
+    const nodes = result.data!.data.cong_an_people.edges.map((e) => e.node);
+    const expected = people.filter((p) => p.district === 'Quận 1' && p.birthYear >= 1970).map((p) => p.birthYear).sort((a, b) => b - a);
+    expect(nodes.map((n) => n.birthYear)).toEqual(expected.slice(0, 50));
+    expect(codeOf(await gw.gql('{ data { cong_an_people(where: { birthYear: { eq: "1980" } }) { edges { cursor } } } }', undefined, police))).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses the link under the caller’s rights once, and returns the rest of the page', async () => {
+    const result = await gw.gql<Companies>(COMPANIES, { first: 30 }, analyst);
+    expect(result.data!.data.tai_chinh_companies.edges).toHaveLength(30);
+    expect(result.data!.data.tai_chinh_companies.edges.every((e) => e.node.legalRepresentative === null)).toBe(true);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+  });
+
+  it('resolves 1,000 links with one query to the linked source', async () => {
+    // The police read the (public) companies and their own residents, so the link resolves for them.
+    const before = gw.records.sourceQueries.get('cong-an.people') ?? 0;
+    const result = await gw.gql<Companies>(COMPANIES, { first: 1000 }, police);
+    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+    const edges = result.data!.data.tai_chinh_companies.edges;
+    expect(edges).toHaveLength(1000);
+    expect(gw.records.sourceQueries.get('cong-an.people')! - before).toBe(1);
+    const byId = new Map(people.map((p) => [p.citizenId, p]));
+    for (const { node } of edges) {
+      expect(node.legalRepresentative?.fullName ?? null).toBe(byId.get(node.legalRepresentativeId)?.fullName ?? null);
+    }
+    expect(edges.filter((e) => e.node.legalRepresentative === null)).toHaveLength(20);
+  });
+
+  it('loses the field when the dataset is deprecated', async () => {
+    await gw.gql('mutation { deprecateDataset(id: "tai-chinh.companies", reason: "Thay thế") { id } }', undefined, analyst);
+    expect(codeOf(await gw.gql(COMPANIES, { first: 1 }, analyst))).toBe('BAD_USER_INPUT');
+  });
+});
