@@ -23,6 +23,8 @@ export interface RecordsArgs {
 }
 
 export interface RecordConnection {
+  /** The fields each node holds, in order. */
+  fields: string[];
   edges: { cursor: string; node: Row }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   maskedFields: string[];
@@ -108,6 +110,7 @@ export class RecordsService {
     const rows = await this.fetch(dataset, { where: combined, orderBy, after, limit: first + 1, fields: fetchFields }, signal);
     const page = rows.slice(0, first);
     return {
+      fields: select,
       edges: page.map((row) => ({
         cursor: encodeCursor(orderBy.map((k) => row[k.field])),
         node: Object.fromEntries(select.map((f) => [f, row[f] ?? null])),
@@ -115,6 +118,26 @@ export class RecordsService {
       pageInfo: { hasNextPage: rows.length > first, endCursor: page.length ? encodeCursor(orderBy.map((k) => page.at(-1)![k.field])) : null },
       maskedFields: decision.maskedFields,
     };
+  }
+
+  /**
+   * Every matching row, page after page (keyset cursors of 1,000 rows), with the same checks as
+   * `records`. The first page is read before anything is yielded, so a refused request fails
+   * before a response has started; memory stays bounded by one page.
+   */
+  async stream(principal: Principal, args: Omit<RecordsArgs, 'first' | 'after'>, signal: AbortSignal): Promise<{ fields: string[]; rows: AsyncIterable<Row> }> {
+    const pageSize = this.config.limits.maxPageSize;
+    const first = await this.records(principal, { ...args, first: pageSize }, signal);
+    const service = this;
+    async function* rows() {
+      let page = first;
+      for (;;) {
+        for (const edge of page.edges) yield edge.node;
+        if (!page.pageInfo.hasNextPage || signal.aborted) return;
+        page = await service.records(principal, { ...args, first: pageSize, after: page.pageInfo.endCursor }, signal);
+      }
+    }
+    return { fields: first.fields, rows: rows() };
   }
 
   /** Asks the connector for what it can do and finishes the rest here, within the source timeout. */

@@ -10,6 +10,7 @@ import { bearerToken, verifyToken } from '../auth/jwt.js';
 import { AppError, isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createMaskError, toGraphQLError } from './error-masking.js';
+import { exportRoute } from './export-route.js';
 import { createMetrics } from './metrics.js';
 import { useInputErrorCode } from './use-input-error-code.js';
 import { useMetrics } from './use-metrics.js';
@@ -136,6 +137,8 @@ export function buildApp(deps: AppDeps) {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
+
+  app.get('/export/:file', exportRoute(config, deps.records));
 
   // The body is read here, within the size limit, and handed to yoga already read.
   app.all('/graphql', express.raw({ type: () => true, limit: config.limits.maxBodyBytes }), (req, res) => yoga(req, res, { req, res }));

@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
+import { startTestGateway, type TestGateway } from './kit.js';
+import { PEOPLE_SCHEMA, peopleRows } from './sample-rows.js';
+import { postgresSource, type TestSource } from './sources.js';
+
+const rows = peopleRows(2500);
+let source: TestSource;
+let gw: TestGateway;
+let owner: string;
+
+beforeAll(async () => {
+  source = await postgresSource(rows);
+  gw = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify(source.credentials) } });
+  owner = gw.token('officer', 'cong-an', ['analyst', 'publisher']);
+  const input = { slug: 'people', title: 'Dân cư thử nghiệm', description: 'Thử nghiệm.', classification: 'RESTRICTED', recordSchema: PEOPLE_SCHEMA, connector: source.connector };
+  await gw.gql('mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }', { input }, owner);
+  await gw.gql('mutation { publishDataset(id: "cong-an.people") { id } }', undefined, owner);
+});
+
+afterAll(async () => {
+  await gw?.close();
+  await source?.drop();
+});
+
+const get = (path: string, token: string | null = owner) => fetch(`${gw.base}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+
+describe('streaming export', () => {
+  it('streams every row as NDJSON across several source pages', async () => {
+    const response = await get('/export/cong-an.people.ndjson');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('application/x-ndjson');
+    const lines = (await response.text()).trim().split('\n').map((l) => JSON.parse(l) as { citizenId: string });
+    expect(lines).toHaveLength(rows.length);
+    expect(lines.map((l) => l.citizenId)).toEqual(rows.map((r) => r.citizenId).sort());
+    expect(lines[0]).toEqual(rows.find((r) => r.citizenId === lines[0]!.citizenId));
+  });
+
+  it('applies the filter and fields, as CSV with a header', async () => {
+    const where = encodeURIComponent(JSON.stringify({ district: { eq: 'Quận 1' } }));
+    const response = await get(`/export/cong-an.people.csv?where=${where}&select=citizenId,fullName,birthYear`);
+    expect(response.status).toBe(200);
+    const table = parse(await response.text(), { columns: true }) as Record<string, string>[];
+    const expected = rows.filter((r) => r.district === 'Quận 1');
+    expect(table).toHaveLength(expected.length);
+    expect(Object.keys(table[0]!)).toEqual(['citizenId', 'fullName', 'birthYear']);
+    expect(new Set(table.map((t) => t['fullName']))).toEqual(new Set(expected.map((r) => r.fullName)));
+  });
+
+  it('refuses before streaming, with the API code and status', async () => {
+    const expectError = async (response: Response, status: number, code: string) => {
+      expect(response.status).toBe(status);
+      const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+      expect(body.errors[0]!.extensions.code).toBe(code);
+    };
+    await expectError(await get('/export/cong-an.people.ndjson', null), 401, 'UNAUTHENTICATED');
+    await expectError(await get('/export/cong-an.people.ndjson', gw.token('x', 'tai-chinh', ['analyst'])), 403, 'FORBIDDEN');
+    await expectError(await get('/export/cong-an.nothing.csv'), 404, 'NOT_FOUND');
+    await expectError(await get('/export/cong-an.people.xlsx'), 400, 'BAD_USER_INPUT');
+    await expectError(await get(`/export/cong-an.people.ndjson?where=${encodeURIComponent('{"$where":"1"}')}`), 400, 'BAD_USER_INPUT');
+    await expectError(await get('/export/cong-an.people.ndjson?where={oops'), 400, 'BAD_USER_INPUT');
+  });
+});
