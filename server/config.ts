@@ -64,7 +64,7 @@ const envSchema = {
     MAX_BODY_BYTES: { type: 'integer', minimum: 1024, default: 100_000 },
     QUERY_MAX_DEPTH: { type: 'integer', minimum: 2, default: 10 },
     QUERY_MAX_ALIASES: { type: 'integer', minimum: 0, default: 15 },
-    QUERY_MAX_COST: { type: 'integer', minimum: 100, default: 5000 },
+    QUERY_MAX_COST: { type: 'integer', minimum: 100, default: 200_000 },
     QUERY_MAX_TOKENS: { type: 'integer', minimum: 100, default: 2000 },
     OPERATION_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 30_000 },
     SOURCE_CREDENTIALS: { type: 'string', minLength: 2 },

@@ -34,7 +34,8 @@ function jsonError(res: Response, status: number, code: string, message: string)
 /** Builds the express app (GraphQL, health, metrics) without listening, so tests drive it on port 0. */
 export function buildApp(deps: AppDeps) {
   const { config, logger } = deps;
-  const metrics = createMetrics();
+  const metrics = createMetrics(deps.records.sourceQueries);
+
   const maskError = createMaskError(logger);
 
   const yoga = createYoga<ServerContext, GatewayContext>({

@@ -1,9 +1,18 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per app, so tests with several apps in one process keep their figures apart. */
-export function createMetrics() {
+export function createMetrics(sourceQueries: ReadonlyMap<string, number>) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'source_queries_total',
+    help: 'Queries sent to each dataset source since start',
+    labelNames: ['dataset'] as const,
+    registers: [registry],
+    collect() {
+      for (const [dataset, count] of sourceQueries) this.set({ dataset }, count);
+    },
+  });
   return {
     registry,
     httpRequests: new Counter({

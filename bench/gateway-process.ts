@@ -1,0 +1,45 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { projectRoot } from '../server/paths.js';
+
+/**
+ * Runs the real gateway (`server/main.ts`, as `npm start` does) in a child process with its own
+ * catalogue folder, so that benchmarks measure the server alone: its latency and its memory.
+ */
+export async function startGatewayProcess(env: Record<string, string> = {}) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'bench-gateway-'));
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'server', 'main.ts')], {
+    cwd: projectRoot,
+    env: { ...process.env, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('gateway did not start within 5 minutes')), 300_000);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const match = /"url":"([^"]+)"/.exec(line);
+      if (match?.[1] && line.includes('gateway ready')) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`gateway exited with ${code}`)));
+  });
+  return {
+    url,
+    base: url.replace(/\/graphql$/, ''),
+    /** Resident memory of the gateway process now, in MB. */
+    async rssMb(): Promise<number> {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    },
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
