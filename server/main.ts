@@ -1,5 +1,7 @@
 import type { Server } from 'node:http';
+import { join, resolve } from 'node:path';
 import { MongoClient } from 'mongodb';
+import { postgresAnswers, startEmbeddedPostgres } from '../datasets/embedded-postgres.js';
 import { startSampleApi } from '../datasets/sample-api.js';
 import { loadSampleCatalogue } from '../datasets/sample-catalogue.js';
 import { loadSampleSources, sampleTargets } from '../datasets/sample-sources.js';
@@ -28,6 +30,14 @@ async function main(): Promise<void> {
   // live in a database of their own on the local MongoDB. Explicit SOURCE_CREDENTIALS win.
   const sampleApi = config.seedOnStart ? await startSampleApi() : null;
   config.sourceCredentials = { 'land-db': mongo.uri, ...(sampleApi ? { 'health-api': sampleApi.url } : {}), ...config.sourceCredentials };
+  // Without a PostgreSQL server the Công an sample runs on embedded PGlite instead.
+  let embeddedPostgres: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
+  const residentsDb = config.sourceCredentials['residents-db'];
+  if (config.seedOnStart && residentsDb && !(await postgresAnswers(residentsDb))) {
+    embeddedPostgres = await startEmbeddedPostgres(join(resolve(config.dataDir), 'pglite'));
+    config.sourceCredentials = { ...config.sourceCredentials, 'residents-db': embeddedPostgres.url, 'health-db': embeddedPostgres.url };
+    logger.warn({ postgres: 'pglite' }, 'PostgreSQL does not answer; the sample PostgreSQL sources use embedded PGlite');
+  }
   const gateway = await createGateway(config, logger, db);
   if (config.seedOnStart) {
     if ((await gateway.catalogue.datasets.estimatedDocumentCount()) === 0) await loadSampleCatalogue(gateway.catalogue, logger);
@@ -74,6 +84,7 @@ async function main(): Promise<void> {
     clearTimeout(force);
     await gateway.records.close();
     await sampleApi?.close();
+    await embeddedPostgres?.stop();
     await client.close();
     await mongo.stop();
     logger.info('stopped');

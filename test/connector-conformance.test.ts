@@ -3,7 +3,7 @@ import { evaluate, parseWhere } from '../connectors/filter.js';
 import { fieldsOf, type RecordSchema } from '../server/catalogue/record-schema.js';
 import { codeOf, startTestGateway, type TestGateway } from './kit.js';
 import { generatedFilters, PEOPLE_SCHEMA, peopleRows } from './sample-rows.js';
-import { csvSource, httpJsonSource, mongodbSource, mysqlSource, postgresSource, type TestSource } from './sources.js';
+import { csvSource, httpJsonSource, mongodbSource, mysqlSource, pgliteSource, postgresSource, type TestSource } from './sources.js';
 
 /**
  * The conformance suite: the same requests against every connector, compared with in-process
@@ -25,6 +25,7 @@ type Page = { edges: { cursor: string; node: Record<string, unknown> }[]; pageIn
 
 const connectors: [string, (r: typeof rows) => Promise<TestSource>][] = [
   ['postgres', postgresSource],
+  ['postgres on PGlite', pgliteSource],
   ['mysql', mysqlSource],
   ['mongodb', mongodbSource],
   ['csv', csvSource],
@@ -35,7 +36,8 @@ describe.each(connectors)('%s connector', (name, makeSource) => {
   let source: TestSource;
   let gw: TestGateway;
   let reader: string;
-  const dataset = `cong-an.people-${name}`;
+  const slug = `people-${name.toLowerCase().replace(/\W+/g, '-')}`;
+  const dataset = `cong-an.${slug}`;
 
   beforeAll(async () => {
     source = await makeSource(rows);
@@ -45,7 +47,7 @@ describe.each(connectors)('%s connector', (name, makeSource) => {
     reader = gw.token('officer', 'cong-an', ['analyst']);
     const publisher = gw.token('pub', 'cong-an', ['publisher']);
     const input = {
-      slug: `people-${name}`,
+      slug,
       title: `Thử nghiệm ${name}`,
       description: 'Bảng thử nghiệm của bộ kiểm thử kết nối.',
       classification: 'RESTRICTED',
@@ -53,7 +55,7 @@ describe.each(connectors)('%s connector', (name, makeSource) => {
       connector: source.connector,
     };
     const registered = await gw.gql('mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }', { input }, publisher);
-    expect(registered.errors).toBeUndefined();
+    expect(registered.errors, JSON.stringify(registered.errors)).toBeUndefined();
     await gw.gql('mutation($id: ID!) { publishDataset(id: $id) { id } }', { id: dataset }, publisher);
   });
 

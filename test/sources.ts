@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import pg from 'pg';
 import type { PersonRow } from './sample-rows.js';
 import { startTcpProxy } from './tcp-proxy.js';
+import { startEmbeddedPostgres } from '../datasets/embedded-postgres.js';
 import { startPagedJsonServer } from '../datasets/paged-json-server.js';
 
 export const PG_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -21,9 +22,9 @@ export interface TestSource {
   drop(): Promise<void>;
 }
 
-export async function postgresSource(rows: PersonRow[]): Promise<TestSource> {
+export async function postgresSource(rows: PersonRow[], url = PG_URL): Promise<TestSource> {
   const schema = `t_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
+  const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.query(`CREATE TABLE ${schema}.people ("citizenId" text PRIMARY KEY, "fullName" text NOT NULL, "district" text NOT NULL,
@@ -33,10 +34,10 @@ export async function postgresSource(rows: PersonRow[]): Promise<TestSource> {
   }
   return {
     connector: { type: 'postgres', options: { schema, table: 'people', credentials: 'test-pg', keyField: 'citizenId' } },
-    credentials: { 'test-pg': PG_URL },
+    credentials: { 'test-pg': url },
     count: async () => (await admin.query(`SELECT count(*)::int AS n FROM ${schema}.people`)).rows[0].n,
     async hang() {
-      const locker = new pg.Client({ connectionString: PG_URL });
+      const locker = new pg.Client({ connectionString: url });
       await locker.connect();
       await locker.query('BEGIN');
       await locker.query(`LOCK TABLE ${schema}.people IN ACCESS EXCLUSIVE MODE`);
@@ -155,6 +156,24 @@ export async function httpJsonSource(rows: PersonRow[]): Promise<TestSource> {
     async drop() {
       await proxy.close();
       await api.close();
+    },
+  };
+}
+
+/** The embedded PostgreSQL (PGlite) that `npm start` falls back to, behind the same connector. */
+export async function pgliteSource(rows: PersonRow[]): Promise<TestSource> {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'pglite-'));
+  const embedded = await startEmbeddedPostgres(dir);
+  const source = await postgresSource(rows, embedded.url);
+  return {
+    ...source,
+    async drop() {
+      await source.drop();
+      await embedded.stop();
+      await rm(dir, { recursive: true, force: true });
     },
   };
 }
