@@ -1,6 +1,7 @@
 import { MongoClient } from 'mongodb';
 import { ConfigError, loadConfig } from '../server/config.js';
 import { CatalogueService } from '../server/catalogue/catalogue-service.js';
+import { AuditLog } from '../server/governance/audit-log.js';
 import { checkConnectorBinding } from '../connectors/registry.js';
 import { createLogger } from '../server/logger.js';
 import { resolveMongo } from '../server/mongo/resolve-mongo.js';
@@ -20,7 +21,9 @@ async function main(): Promise<void> {
   const client = new MongoClient(mongo.uri, { serverSelectionTimeoutMS: 5000 });
   try {
     await client.connect();
-    const catalogue = new CatalogueService(client.db(config.mongoDb), checkConnectorBinding, config.limits.maxPageSize);
+    const db = client.db(config.mongoDb);
+    const auditLog = new AuditLog(db, config.governance.auditSecret);
+    const catalogue = new CatalogueService(db, checkConnectorBinding, (entry) => auditLog.append(entry), config.limits.maxPageSize);
     await catalogue.ensureIndexes();
     const { registered } = await loadSampleCatalogue(catalogue, logger);
     process.stdout.write(`sample catalogue loaded: ${registered} dataset(s) added\n`);

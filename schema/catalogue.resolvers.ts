@@ -2,7 +2,6 @@ import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Principal } from '../server/auth/principal.js';
 import type { DatasetFilter, SearchArgs } from '../server/catalogue/catalogue-service.js';
 import type { Dataset, DatasetInput, DatasetPatch } from '../server/catalogue/dataset.js';
-import { decideRead } from '../server/data/read-policy.js';
 import type { GatewayContext } from './context.js';
 
 const upper = (roles: Principal['roles']) => roles.map((r) => r.toUpperCase());
@@ -38,6 +37,9 @@ export const catalogueResolvers = {
     department: (d: Dataset, _: unknown, ctx: GatewayContext) =>
       ctx.loaders.department.load(d.department).then((dep) => dep ?? { code: d.department, name: d.department }),
     connector: (d: Dataset) => ({ type: d.connector.type }),
-    myAccess: (d: Dataset, _: unknown, ctx: GatewayContext) => ({ ...decideRead(ctx.principal, d), grant: null }),
+    myAccess: async (d: Dataset, args: { purpose?: string | null }, ctx: GatewayContext) => {
+      const decision = await ctx.records.accessFor(ctx.principal, d, args.purpose ?? null);
+      return { ...decision, grant: decision.grant ? { id: decision.grant._id, until: decision.grant.until, purpose: decision.grant.purpose } : null };
+    },
   },
 };

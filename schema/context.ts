@@ -4,6 +4,8 @@ import type { Principal } from '../server/auth/principal.js';
 import type { CatalogueService, Department } from '../server/catalogue/catalogue-service.js';
 import type { Config } from '../server/config.js';
 import type { RecordsService } from '../server/data/records-service.js';
+import type { AccessService } from '../server/governance/access-service.js';
+import type { AuditLog } from '../server/governance/audit-log.js';
 import type { Logger } from '../server/logger.js';
 
 /** Services shared by every request, put on the context once by the app. */
@@ -11,6 +13,8 @@ export interface GatewayServices {
   config: Config;
   catalogue: CatalogueService;
   records: RecordsService;
+  access: AccessService;
+  auditLog: AuditLog;
 }
 
 /** What every resolver receives: the caller, the services, per-request loaders and a deadline. */

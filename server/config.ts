@@ -7,6 +7,8 @@ import { projectRoot } from './paths.js';
  * wrong value fails fast with its name instead of at the first request.
  */
 export const DEVELOPMENT_JWT_SECRET = 'kho-du-lieu-local-development-secret-do-not-use-in-production';
+export const DEVELOPMENT_AUDIT_SECRET = 'kho-du-lieu-local-audit-chain-key-do-not-use-in-production';
+export const DEVELOPMENT_MASK_SECRET = 'kho-du-lieu-local-mask-hash-key-do-not-use-in-production';
 
 export interface Config {
   nodeEnv: 'development' | 'test' | 'production';
@@ -33,6 +35,18 @@ export interface Config {
   /** File-based sources (csv) must lie inside this folder. */
   sourceFilesDir: string;
   sourceBreaker: { threshold: number; halfOpenAfterMs: number };
+  governance: {
+    /** Key of the audit chain's HMAC: whoever holds it could rewrite the chain undetected. */
+    auditSecret: string;
+    /** Key of HASH masks: whoever holds it could test guesses of masked values. */
+    maskSecret: string;
+    /** For measurement only: reads are not audited. Refused in production. */
+    auditEnabled: boolean;
+    /** Longest access a request may ask for. */
+    maxAccessDays: number;
+    /** Receives access request and decision events, if set. */
+    webhookUrl?: string;
+  };
   limits: {
     maxBodyBytes: number;
     maxDepth: number;
@@ -71,6 +85,11 @@ const envSchema = {
     SOURCE_TIMEOUT_MS: { type: 'integer', minimum: 50, default: 10_000 },
     SOURCE_FILES_DIR: { type: 'string', minLength: 1, default: 'datasets/sources' },
     SOURCE_BREAKER_THRESHOLD: { type: 'integer', minimum: 1, default: 5 },
+    AUDIT_SECRET: { type: 'string', minLength: 32 },
+    MASK_SECRET: { type: 'string', minLength: 32 },
+    AUDIT_ENABLED: { type: 'boolean', default: true },
+    ACCESS_MAX_DAYS: { type: 'integer', minimum: 1, maximum: 3650, default: 365 },
+    STEWARD_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
     SOURCE_BREAKER_HALF_OPEN_MS: { type: 'integer', minimum: 100, default: 10_000 },
   },
 } as const;
@@ -101,6 +120,11 @@ interface ValidatedEnv {
   SOURCE_TIMEOUT_MS: number;
   SOURCE_FILES_DIR: string;
   SOURCE_BREAKER_THRESHOLD: number;
+  AUDIT_SECRET?: string;
+  MASK_SECRET?: string;
+  AUDIT_ENABLED: boolean;
+  ACCESS_MAX_DAYS: number;
+  STEWARD_WEBHOOK_URL?: string;
   SOURCE_BREAKER_HALF_OPEN_MS: number;
 }
 
@@ -131,10 +155,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const secret = v.JWT_SECRET ?? (publicKey ? undefined : DEVELOPMENT_JWT_SECRET);
   const algorithms = (v.JWT_ALGORITHMS ?? (publicKey ? 'RS256,ES256' : 'HS256')).split(',');
 
+  const auditSecret = v.AUDIT_SECRET ?? DEVELOPMENT_AUDIT_SECRET;
+  const maskSecret = v.MASK_SECRET ?? DEVELOPMENT_MASK_SECRET;
   if (nodeEnv === 'production') {
     if (secret === DEVELOPMENT_JWT_SECRET) {
       throw new ConfigError('Refusing to start in production with the development JWT secret: set JWT_PUBLIC_KEY (RS256/ES256) or a JWT_SECRET of your own.');
     }
+    if (auditSecret === DEVELOPMENT_AUDIT_SECRET || maskSecret === DEVELOPMENT_MASK_SECRET) {
+      throw new ConfigError('Refusing to start in production with development AUDIT_SECRET or MASK_SECRET.');
+    }
+    if (!v.AUDIT_ENABLED) throw new ConfigError('AUDIT_ENABLED=false is for measurement only and refused in production.');
   }
   let sourceCredentials = LOCAL_SOURCE_CREDENTIALS;
   if (v.SOURCE_CREDENTIALS) {
@@ -167,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sourceTimeoutMs: v.SOURCE_TIMEOUT_MS,
     sourceFilesDir: resolve(projectRoot, v.SOURCE_FILES_DIR),
     sourceBreaker: { threshold: v.SOURCE_BREAKER_THRESHOLD, halfOpenAfterMs: v.SOURCE_BREAKER_HALF_OPEN_MS },
+    governance: { auditSecret, maskSecret, auditEnabled: v.AUDIT_ENABLED, maxAccessDays: v.ACCESS_MAX_DAYS },
     limits: {
       maxBodyBytes: v.MAX_BODY_BYTES,
       maxDepth: v.QUERY_MAX_DEPTH,
@@ -178,6 +209,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
   };
   if (v.MONGODB_URI) config.mongoUri = v.MONGODB_URI;
+  if (v.STEWARD_WEBHOOK_URL) config.governance.webhookUrl = v.STEWARD_WEBHOOK_URL;
   if (secret) config.jwt.secret = secret;
   if (publicKey) config.jwt.publicKey = publicKey;
   return config;

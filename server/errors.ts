@@ -50,5 +50,6 @@ export const badInput = (message: string, details?: FaultDetail[]) =>
 export const notFound = (message: string) => new AppError('NOT_FOUND', message);
 export const conflict = (message: string) => new AppError('CONFLICT', message);
 export const sourceUnavailable = (message: string) => new AppError('SOURCE_UNAVAILABLE', message);
+export const quotaExceeded = (message: string) => new AppError('QUOTA_EXCEEDED', message);
 
 export const isAppError = (error: unknown): error is AppError => error instanceof AppError;

@@ -3,16 +3,24 @@ import { checkConnectorBinding } from '../connectors/registry.js';
 import { LiveSchema } from '../schema/build-schema.js';
 import { CatalogueService } from './catalogue/catalogue-service.js';
 import { RecordsService } from './data/records-service.js';
+import { AccessService } from './governance/access-service.js';
+import { AuditLog, type AuditEntry } from './governance/audit-log.js';
+import { webhookNotifier } from './governance/webhook.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './logger.js';
 
 /** Wires the domain services and the HTTP app over one catalogue database. */
 export async function createGateway(config: Config, logger: Logger, db: Db) {
-  const catalogue = new CatalogueService(db, checkConnectorBinding, config.limits.maxPageSize);
+  const auditLog = new AuditLog(db, config.governance.auditSecret);
+  await auditLog.ensureIndexes();
+  const audit = (entry: AuditEntry) => auditLog.append(entry);
+  const catalogue = new CatalogueService(db, checkConnectorBinding, audit, config.limits.maxPageSize);
   await catalogue.ensureIndexes();
   await catalogue.searchIndex.refreshIfStale(true);
-  const records = new RecordsService(catalogue, config, logger);
+  const access = new AccessService(db, catalogue, audit, webhookNotifier(config.governance.webhookUrl, logger), config.governance.maxAccessDays);
+  await access.ensureIndexes();
+  const records = new RecordsService(catalogue, config, logger, access, config.governance.auditEnabled ? audit : null);
   const schema = new LiveSchema(catalogue);
   await schema.current();
   const { app, metrics } = buildApp({
@@ -20,10 +28,12 @@ export async function createGateway(config: Config, logger: Logger, db: Db) {
     logger,
     catalogue,
     records,
+    access,
+    auditLog,
     schema: () => schema.current(),
     ping: async () => {
       await db.command({ ping: 1 });
     },
   });
-  return { app, metrics, catalogue, records };
+  return { app, metrics, catalogue, records, access, auditLog };
 }

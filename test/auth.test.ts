@@ -81,10 +81,13 @@ describe('JWT authentication', () => {
 });
 
 describe('configuration', () => {
-  it('refuses to start in production with the development secret', () => {
+  it('refuses to start in production with development secrets or audit switched off', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toThrow(/development JWT secret/);
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-at-least-32-characters' }).nodeEnv).toBe('production');
+    const own = { JWT_SECRET: 'a-production-secret-of-at-least-32-characters', AUDIT_SECRET: 'an-audit-chain-key-of-at-least-32-characters', MASK_SECRET: 'a-mask-hash-key-of-at-least-32-characters!!' };
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: own.JWT_SECRET })).toThrow(/AUDIT_SECRET or MASK_SECRET/);
+    expect(() => loadConfig({ NODE_ENV: 'production', ...own, AUDIT_ENABLED: 'false' })).toThrow(/measurement only/);
+    expect(loadConfig({ NODE_ENV: 'production', ...own }).nodeEnv).toBe('production');
   });
 
   it('names each invalid variable', () => {

@@ -13,6 +13,7 @@ import {
 } from './dataset.js';
 import { validateDatasetInput, validateDatasetPatch, type ConnectorBindingCheck } from './dataset-validation.js';
 import { fieldsOf, type RecordSchema } from './record-schema.js';
+import type { AuditEntry } from '../governance/audit-log.js';
 import { CatalogueSearchIndex, type IndexedDataset, type SearchFilter } from './search-index.js';
 import { identifierTokens, tokenize } from './text-folding.js';
 
@@ -85,6 +86,8 @@ export class CatalogueService {
   constructor(
     db: Db,
     private readonly checkConnector: ConnectorBindingCheck,
+    /** Every change is recorded in the audit trail. */
+    private readonly audit: (entry: AuditEntry) => Promise<unknown>,
     private readonly maxPageSize = 1000,
   ) {
     this.datasets = db.collection('datasets');
@@ -164,6 +167,7 @@ export class CatalogueService {
       throw error;
     }
     await this.written(doc);
+    await this.recordChange(principal, 'dataset.register', doc, { classification: doc.classification });
     return toDataset(doc);
   }
 
@@ -191,6 +195,8 @@ export class CatalogueService {
     );
     if (!updated) throw conflict(`Dataset ${id} was changed by someone else meanwhile; reload and retry.`);
     await this.written(updated);
+    // A change of classification is a change of policy; the event names what changed.
+    await this.recordChange(principal, 'dataset.update', updated, { changed: Object.keys(patch), classification: updated.classification });
     return toDataset(updated);
   }
 
@@ -216,6 +222,7 @@ export class CatalogueService {
     );
     if (!updated) throw conflict(`Dataset ${id} was changed by someone else meanwhile; reload and retry.`);
     await this.written(updated);
+    await this.recordChange(principal, to === 'PUBLISHED' ? 'dataset.publish' : 'dataset.deprecate', updated, extra.deprecationReason ? { reason: extra.deprecationReason } : {});
     return toDataset(updated);
   }
 
@@ -280,6 +287,10 @@ export class CatalogueService {
         statuses: facet(facets.statuses),
       },
     };
+  }
+
+  private recordChange(principal: Principal, action: string, doc: DatasetDocument, detail: Record<string, unknown>) {
+    return this.audit({ actor: principal.id, actorDepartment: principal.department, action, datasetId: doc._id, datasetDepartment: doc.department, detail });
   }
 
   /** Records a write: the search index of this process at once, other replicas through the change counter. */

@@ -1,15 +1,21 @@
+import { createHash } from 'node:crypto';
 import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Connector, Row, SortKey } from '../../connectors/contract.js';
 import { compareRows, evaluate, isAfter, operatorsOf, parseWhere, type Predicate } from '../../connectors/filter.js';
 import { connectorFactories } from '../../connectors/registry.js';
 import { hasRole, isAdmin, type Principal } from '../auth/principal.js';
 import type { CatalogueService } from '../catalogue/catalogue-service.js';
-import { decodeCursor, encodeCursor, pageSize } from '../catalogue/cursor.js';
+import { pageSize } from '../catalogue/cursor.js';
 import type { Dataset, DatasetHealth } from '../catalogue/dataset.js';
 import type { Config } from '../config.js';
 import { AppError, badInput, forbidden, notFound, sourceUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { decideRead } from './read-policy.js';
+import { canonicalJson } from '../governance/canonical-json.js';
+import type { AccessService } from '../governance/access-service.js';
+import type { AuditEntry } from '../governance/audit-log.js';
+import { maskValue } from '../governance/masks.js';
+import { decideRead, type ReadDecision } from '../governance/policy.js';
+import { CursorSeal } from './sealed-cursor.js';
 import { driftIssues } from './schema-drift.js';
 
 export interface RecordsArgs {
@@ -40,11 +46,18 @@ export class RecordsService {
   readonly sourceQueries = new Map<string, number>();
   private readonly connectors = new Map<string, { version: number; connector: Connector; breaker: CircuitBreakerPolicy }>();
 
+  private readonly cursors: CursorSeal;
+
   constructor(
     private readonly catalogue: CatalogueService,
     private readonly config: Config,
     private readonly logger: Logger,
-  ) {}
+    private readonly access: AccessService,
+    /** Null only when audit is switched off for measurement. */
+    private readonly audit: ((entry: AuditEntry) => Promise<unknown>) | null,
+  ) {
+    this.cursors = new CursorSeal(config.governance.maskSecret);
+  }
 
   private connectorFor(dataset: Dataset): { connector: Connector; breaker: CircuitBreakerPolicy } {
     const cached = this.connectors.get(dataset.id);
@@ -74,7 +87,8 @@ export class RecordsService {
     if (!dataset || (dataset.status !== 'PUBLISHED' && dataset.department !== principal.department)) {
       throw notFound(`Dataset ${args.dataset} not found.`);
     }
-    const decision = decideRead(principal, dataset);
+    const purpose = args.purpose?.trim() || null;
+    const decision = await this.decide(principal, dataset, purpose);
     if (!decision.canRead) throw forbidden(decision.reason ?? `You may not read ${dataset.id}.`);
     const visible = new Set(decision.visibleFields);
     const known = new Map(dataset.fields.map((f) => [f.name, f]));
@@ -102,22 +116,56 @@ export class RecordsService {
     orderBy.push({ field: key, direction: (args.orderBy ?? []).find((o) => o.field === key)?.direction ?? 'ASC' });
 
     const first = pageSize(args.first, this.config.limits.maxPageSize);
-    const after = args.after ? decodeCursor(args.after) : null;
+    const after = args.after ? this.cursors.open(args.after) : null;
     if (after && after.length !== orderBy.length) throw badInput('Invalid cursor.', [{ path: 'after', message: 'belongs to another ordering' }]);
 
     const combined: Predicate | null = decision.rowFilter && where ? { kind: 'and', items: [decision.rowFilter, where] } : (decision.rowFilter ?? where);
     const fetchFields = [...new Set([...select, ...orderBy.map((k) => k.field)])];
     const rows = await this.fetch(dataset, { where: combined, orderBy, after, limit: first + 1, fields: fetchFields }, signal);
     const page = rows.slice(0, first);
+    if (decision.grant) await this.access.reserveRows(decision.grant, page.length);
+    if (this.audit) {
+      const queryHash = createHash('sha256').update(canonicalJson({ dataset: dataset.id, where: args.where ?? null, select, orderBy, after, first })).digest('hex');
+      await this.audit({
+        actor: principal.id,
+        actorDepartment: principal.department,
+        action: 'data.read',
+        datasetId: dataset.id,
+        datasetDepartment: dataset.department,
+        fields: select,
+        ...(purpose ? { purpose } : {}),
+        ...(decision.grant ? { grantId: decision.grant._id } : {}),
+        rowCount: page.length,
+        queryHash,
+      }).catch((error: unknown) => {
+        // Fail closed: data whose reading cannot be recorded is not handed out.
+        this.logger.error({ err: error, dataset: dataset.id }, 'audit append failed; read refused');
+        throw new AppError('SOURCE_UNAVAILABLE', 'The audit trail cannot be written, so no data is returned; try again shortly.');
+      });
+    }
+    const masks = Object.entries(decision.masks).filter(([field]) => select.includes(field));
     return {
       fields: select,
-      edges: page.map((row) => ({
-        cursor: encodeCursor(orderBy.map((k) => row[k.field])),
-        node: Object.fromEntries(select.map((f) => [f, row[f] ?? null])),
-      })),
-      pageInfo: { hasNextPage: rows.length > first, endCursor: page.length ? encodeCursor(orderBy.map((k) => page.at(-1)![k.field])) : null },
+      edges: page.map((row) => {
+        const node: Row = Object.fromEntries(select.map((f) => [f, row[f] ?? null]));
+        for (const [field, mask] of masks) node[field] = maskValue(node[field], mask, this.config.governance.maskSecret);
+        return { cursor: this.cursors.seal(orderBy.map((k) => row[k.field])), node };
+      }),
+      pageInfo: { hasNextPage: rows.length > first, endCursor: page.length ? this.cursors.seal(orderBy.map((k) => page.at(-1)![k.field])) : null },
       maskedFields: decision.maskedFields,
     };
+  }
+
+  /** The policy decision for a read; grants are only looked up where they matter. */
+  private async decide(principal: Principal, dataset: Dataset, purpose: string | null, orLatestGrant = false): Promise<ReadDecision> {
+    const needsGrants = principal.department !== dataset.department && dataset.classification !== 'PUBLIC';
+    const grants = needsGrants ? await this.access.activeGrants(principal, dataset.id) : [];
+    return decideRead(principal, dataset, grants, purpose ?? (orLatestGrant ? (grants[0]?.purpose ?? null) : null));
+  }
+
+  /** Dataset.myAccess: the decision a read would get; without a purpose, the one under the caller's newest grant. */
+  accessFor(principal: Principal, dataset: Dataset, purpose: string | null): Promise<ReadDecision> {
+    return this.decide(principal, dataset, purpose, true);
   }
 
   /**

@@ -86,6 +86,8 @@ export function buildApp(deps: AppDeps) {
         config,
         catalogue: deps.catalogue,
         records: deps.records,
+        access: deps.access,
+        auditLog: deps.auditLog,
         principal,
         log: req.log.child({ principal: principal.id, dept: principal.department }),
         signal,

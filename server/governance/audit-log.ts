@@ -1,0 +1,180 @@
+import { createHmac } from 'node:crypto';
+import { MongoBulkWriteError, MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
+import { canonicalJson } from './canonical-json.js';
+
+/** What is recorded of one data read or governance change. */
+export interface AuditEntry {
+  actor: string;
+  actorDepartment: string;
+  action: string;
+  datasetId?: string;
+  /** Department owning the dataset, so its stewards can read the event. */
+  datasetDepartment?: string;
+  fields?: string[];
+  purpose?: string;
+  grantId?: string;
+  rowCount?: number;
+  queryHash?: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditEvent extends AuditEntry {
+  /** The sequence number; unique, so two appenders can never both write the same link. */
+  _id: number;
+  at: Date;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  checked: number;
+  firstBrokenSeq: number | null;
+}
+
+const GENESIS = '0'.repeat(64);
+const MAX_BATCH = 500;
+
+interface Tip {
+  seq: number;
+  hash: string;
+}
+
+/**
+ * The tamper-evident audit trail: events form a hash chain, each keyed-hashed (HMAC-SHA256 with a
+ * platform secret) over its canonical content and the previous event's hash, so an event changed
+ * in the database is detected at that event even if its hash field is recomputed.
+ *
+ * Appending needs no transaction and is safe with several gateway processes: the sequence number
+ * is the document id, so of two appenders racing for the same link exactly one insert wins and
+ * the other re-reads the end of the chain and tries again. Within a process, events waiting to be
+ * written are grouped into one ordered insert (group commit), so concurrent reads do not queue on
+ * one round trip each. The `tip` document is only a hint for finding the end quickly.
+ */
+export class AuditLog {
+  readonly events: Collection<AuditEvent>;
+  private readonly tip: Collection<{ _id: string; seq: number; hash: string }>;
+  private pending: { entry: AuditEntry; resolve: (e: AuditEvent) => void; reject: (e: unknown) => void }[] = [];
+  private writing = false;
+
+  constructor(
+    db: Db,
+    private readonly secret: string,
+  ) {
+    this.events = db.collection('audit_events');
+    this.tip = db.collection('audit_tip');
+  }
+
+  async ensureIndexes(): Promise<void> {
+    await this.events.createIndex({ datasetId: 1, _id: -1 }, { name: 'dataset_seq' });
+    await this.events.createIndex({ actor: 1, _id: -1 }, { name: 'actor_seq' });
+  }
+
+  private hashOf(event: Omit<AuditEvent, 'hash'>): string {
+    return createHmac('sha256', this.secret).update(canonicalJson(event)).digest('hex');
+  }
+
+  /** Resolves once the event is stored; rejects if it could not be, and then nothing was recorded for it. */
+  append(entry: AuditEntry): Promise<AuditEvent> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ entry, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0, MAX_BATCH);
+        try {
+          const written = await this.write(batch.map((b) => b.entry));
+          batch.forEach((b, i) => b.resolve(written[i]!));
+        } catch (error) {
+          batch.forEach((b) => b.reject(error));
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /** The real end of the chain: the tip hint, then forward over events others appended since. */
+  private async end(): Promise<Tip> {
+    const hint = await this.tip.findOne({ _id: 'tip' });
+    let tip: Tip = hint ? { seq: hint.seq, hash: hint.hash } : { seq: 0, hash: GENESIS };
+    for (;;) {
+      const next = await this.events.findOne({ _id: tip.seq + 1 }, { projection: { hash: 1 } });
+      if (!next) return tip;
+      tip = { seq: next._id, hash: next.hash };
+    }
+  }
+
+  private async write(entries: AuditEntry[]): Promise<AuditEvent[]> {
+    const written: AuditEvent[] = [];
+    let remaining = entries;
+    for (let attempt = 0; remaining.length > 0; attempt++) {
+      if (attempt >= 50) throw new Error('audit chain is too contended to append');
+      const tip = await this.end();
+      const chain: AuditEvent[] = [];
+      let prev = tip;
+      const at = new Date();
+      for (const entry of remaining) {
+        const body = { ...stripUndefined(entry), _id: prev.seq + 1, at, prevHash: prev.hash };
+        const event = { ...body, hash: this.hashOf(body) } as AuditEvent;
+        chain.push(event);
+        prev = { seq: event._id, hash: event.hash };
+      }
+      let inserted = chain.length;
+      try {
+        await this.events.insertMany(chain, { ordered: true });
+      } catch (error) {
+        if (!isDuplicate(error)) throw error;
+        // Someone else took a link first; what we inserted before it stands, the rest is redone.
+        inserted = error instanceof MongoBulkWriteError ? error.result.insertedCount : 0;
+      }
+      written.push(...chain.slice(0, inserted));
+      remaining = remaining.slice(inserted);
+      const last = chain[inserted - 1];
+      if (last) {
+        await this.tip.updateOne({ _id: 'tip', seq: { $lt: last._id } }, { $set: { seq: last._id, hash: last.hash } }, { upsert: true }).catch((error: unknown) => {
+          // A lost race on the hint means another appender moved it further; nothing to do.
+          if (!isDuplicate(error)) throw error;
+        });
+      }
+    }
+    return written;
+  }
+
+  /** Walks the chain from the start: every link present, every hash and back-link as computed. */
+  async verify(): Promise<AuditVerification> {
+    let expected = 1;
+    let prevHash = GENESIS;
+    for await (const event of this.events.find({}, { sort: { _id: 1 } })) {
+      const { hash, ...body } = event;
+      if (event._id !== expected || event.prevHash !== prevHash || this.hashOf(body) !== hash) {
+        return { ok: false, checked: expected - 1, firstBrokenSeq: expected };
+      }
+      prevHash = hash;
+      expected++;
+    }
+    const tip = await this.tip.findOne({ _id: 'tip' });
+    // Events deleted from the end leave the tip pointing past the last one.
+    if (tip && tip.seq >= expected) return { ok: false, checked: expected - 1, firstBrokenSeq: expected };
+    return { ok: true, checked: expected - 1, firstBrokenSeq: null };
+  }
+
+  /** Newest first; `before` is the sequence number to page below. */
+  async list(filter: Filter<AuditEvent>, first: number, before: number | null): Promise<AuditEvent[]> {
+    const query: Filter<AuditEvent> = before === null ? filter : { $and: [filter, { _id: { $lt: before } }] };
+    return this.events.find(query, { sort: { _id: -1 }, limit: first }).toArray();
+  }
+}
+
+function isDuplicate(error: unknown): boolean {
+  return (error instanceof MongoServerError || error instanceof MongoBulkWriteError) && error.code === 11000;
+}
+
+function stripUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
