@@ -6,6 +6,8 @@ import type { Dataset } from '../server/catalogue/dataset.js';
 import { catalogueResolvers } from './catalogue.resolvers.js';
 import { catalogueTypeDefs } from './catalogue.graphql.js';
 import { buildDataSchema } from './data-schema.js';
+import { governanceResolvers } from './governance.resolvers.js';
+import { governanceTypeDefs } from './governance.graphql.js';
 import { recordsResolvers } from './records.resolvers.js';
 import { recordsTypeDefs } from './records.graphql.js';
 
@@ -13,8 +15,8 @@ import { recordsTypeDefs } from './records.graphql.js';
 export function buildSchema(published: Dataset[]): GraphQLSchema {
   const data = buildDataSchema(published);
   return makeExecutableSchema({
-    typeDefs: [catalogueTypeDefs, recordsTypeDefs, data.typeDefs],
-    resolvers: [catalogueResolvers, recordsResolvers, data.resolvers, { SafeInt: SafeIntResolver }],
+    typeDefs: [catalogueTypeDefs, recordsTypeDefs, governanceTypeDefs, data.typeDefs],
+    resolvers: [catalogueResolvers, recordsResolvers, governanceResolvers, data.resolvers, { SafeInt: SafeIntResolver }],
   });
 }
 

@@ -36,7 +36,7 @@ export const catalogueTypeDefs = /* GraphQL */ `
   "The last check of the dataset's source: does it answer, and do its fields match the record schema?"
   type DatasetHealth { ok: Boolean! checkedAt: DateTime! issues: [String!]! }
 
-  type GrantRef { id: ID! until: DateTime }
+  type GrantRef { id: ID! until: DateTime purpose: String }
 
   "What the caller may read of a dataset, as the policy engine decides it for every read."
   type DatasetAccess {
@@ -46,6 +46,7 @@ export const catalogueTypeDefs = /* GraphQL */ `
     visibleFields: [String!]!
     maskedFields: [String!]!
     hiddenFields: [String!]!
+    masks: [GrantMask!]!
     grant: GrantRef
   }
 
@@ -74,7 +75,8 @@ export const catalogueTypeDefs = /* GraphQL */ `
     publishedAt: DateTime
     deprecatedAt: DateTime
     deprecationReason: String
-    myAccess: DatasetAccess!
+    "What the caller may read; with a purpose, under the grant for that purpose."
+    myAccess(purpose: String): DatasetAccess!
     "Null until the source was first checked (at publication, at start-up, or on demand)."
     health: DatasetHealth
   }

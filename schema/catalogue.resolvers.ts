@@ -39,7 +39,11 @@ export const catalogueResolvers = {
     connector: (d: Dataset) => ({ type: d.connector.type }),
     myAccess: async (d: Dataset, args: { purpose?: string | null }, ctx: GatewayContext) => {
       const decision = await ctx.records.accessFor(ctx.principal, d, args.purpose ?? null);
-      return { ...decision, grant: decision.grant ? { id: decision.grant._id, until: decision.grant.until, purpose: decision.grant.purpose } : null };
+      return {
+        ...decision,
+        masks: Object.entries(decision.masks).map(([field, mask]) => ({ field, ...mask })),
+        grant: decision.grant ? { id: decision.grant._id, until: decision.grant.until, purpose: decision.grant.purpose } : null,
+      };
     },
   },
 };
