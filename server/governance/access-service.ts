@@ -217,7 +217,7 @@ export class AccessService {
       });
     } else {
       // Unless the steward says otherwise, personal data stays masked as the dataset declares.
-      masks = fields.map((f) => byName.get(f)!).filter((f) => f.pii).map((f) => ({ field: f.name, ...defaultMask(f) }));
+      masks = fields.flatMap((f) => byName.get(f) ?? []).filter((f) => f.pii).map((f) => ({ field: f.name, ...defaultMask(f) }));
     }
     if (approval.rowFilter !== null && approval.rowFilter !== undefined) {
       try {
