@@ -131,7 +131,9 @@ export class AuditLog {
       } catch (error) {
         if (!isDuplicate(error)) throw error;
         // Someone else took a link first; what we inserted before it stands, the rest is redone.
-        inserted = error instanceof MongoBulkWriteError ? error.result.insertedCount : 0;
+        // What was inserted is read back rather than taken from the error's count, which some
+        // servers (mongo-java-server) report as the whole batch.
+        inserted = await this.storedPrefix(chain);
       }
       written.push(...chain.slice(0, inserted));
       remaining = remaining.slice(inserted);
@@ -144,6 +146,14 @@ export class AuditLog {
       }
     }
     return written;
+  }
+
+  /** How many events of `chain`, from its start, are stored as we wrote them. */
+  private async storedPrefix(chain: AuditEvent[]): Promise<number> {
+    const stored = await this.events.find({ _id: { $in: chain.map((e) => e._id) } }, { projection: { hash: 1 } }).toArray();
+    const hashes = new Map(stored.map((e) => [e._id, e.hash]));
+    const firstForeign = chain.findIndex((e) => hashes.get(e._id) !== e.hash);
+    return firstForeign === -1 ? chain.length : firstForeign;
   }
 
   /** Walks the chain from the start: every link present, every hash and back-link as computed. */

@@ -1,0 +1,165 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MongoClient } from 'mongodb';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createLogger } from '../server/logger.js';
+import { AuditLog } from '../server/governance/audit-log.js';
+import { RecordsService } from '../server/data/records-service.js';
+import { codeOf, startTestGateway, type TestGateway } from './kit.js';
+import { PEOPLE_SCHEMA, peopleRows } from './sample-rows.js';
+import { postgresSource, type TestSource } from './sources.js';
+
+const PURPOSE = 'Thanh tra chuyên ngành về cư trú (Luật Cư trú 2020)';
+const rows = peopleRows(50);
+let source: TestSource;
+let gw: TestGateway;
+let steward: string;
+let admin: string;
+let webhook: Server;
+const delivered: { type: string }[] = [];
+let webhookCalls = 0;
+
+const until = () => new Date(Date.now() + 7 * 86_400_000).toISOString();
+const REQUEST = 'mutation($input: AccessRequestInput!) { requestAccess(input: $input) { id } }';
+
+async function request(analystId: string): Promise<{ id: string; token: string }> {
+  const token = gw.token(analystId, 'tai-chinh', ['analyst']);
+  const result = await gw.gql<{ requestAccess: { id: string } }>(REQUEST, { input: { datasetId: 'cong-an.people', fields: ['district'], purpose: PURPOSE, until: until() } }, token);
+  expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+  return { id: result.data!.requestAccess.id, token };
+}
+
+beforeAll(async () => {
+  // A steward's webhook that fails its first two deliveries, to prove retries and that requests never wait on it.
+  webhook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      webhookCalls++;
+      if (webhookCalls <= 2) return void res.writeHead(503).end();
+      delivered.push(JSON.parse(body) as { type: string });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+  source = await postgresSource(rows);
+  gw = await startTestGateway({
+    env: { SOURCE_CREDENTIALS: JSON.stringify(source.credentials), STEWARD_WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook` },
+  });
+  steward = gw.token('binh', 'cong-an', ['steward']);
+  admin = gw.token('root', 'platform', ['admin']);
+  const publisher = gw.token('pub', 'cong-an', ['publisher']);
+  const input = { slug: 'people', title: 'Dân cư', description: 'Thử nghiệm.', classification: 'CONFIDENTIAL', recordSchema: PEOPLE_SCHEMA, connector: source.connector };
+  await gw.gql('mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }', { input }, publisher);
+  await gw.gql('mutation { publishDataset(id: "cong-an.people") { id } }', undefined, publisher);
+});
+
+afterAll(async () => {
+  await gw?.close();
+  await source?.drop();
+  webhook?.closeAllConnections();
+  await new Promise<void>((resolve) => webhook?.close(() => resolve()));
+});
+
+describe('request transitions', () => {
+  it('lets exactly one of a racing approval and rejection win, and grants only on approval', async () => {
+    for (let round = 0; round < 8; round++) {
+      const { id } = await request(`racer-${round}`);
+      const approve = () => gw.gql('mutation($id: ID!) { approveAccessRequest(id: $id) { id } }', { id }, steward);
+      const reject = () => gw.gql('mutation($id: ID!) { rejectAccessRequest(id: $id, reason: "Không đủ căn cứ") { id } }', { id }, admin);
+      // Which one is sent first alternates, so neither always has a head start.
+      const [approved, rejected] = round % 2 === 0 ? await Promise.all([approve(), reject()]) : (await Promise.all([reject(), approve()])).reverse();
+      const winners = [approved!, rejected!].filter((r) => !r.errors);
+      expect(winners).toHaveLength(1);
+      expect(codeOf([approved!, rejected!].find((r) => r.errors)!)).toBe('CONFLICT');
+      const stored = await gw.access.requests.findOne({ _id: id });
+      const grants = await gw.access.grants.countDocuments({ requestId: id, active: true });
+      expect(grants).toBe(stored!.status === 'APPROVED' ? 1 : 0);
+      expect(await gw.access.grants.countDocuments({ requestId: id })).toBe(grants);
+    }
+  });
+
+  it('does not let anyone approve their own request, whatever roles they hold', async () => {
+    const both = gw.token('double-hat', 'tai-chinh', ['analyst', 'steward', 'admin']);
+    const result = await gw.gql<{ requestAccess: { id: string } }>(REQUEST, { input: { datasetId: 'cong-an.people', fields: ['district'], purpose: PURPOSE, until: until() } }, both);
+    const id = result.data!.requestAccess.id;
+    const own = await gw.gql('mutation($id: ID!) { approveAccessRequest(id: $id) { id } }', { id }, both);
+    expect(codeOf(own)).toBe('FORBIDDEN');
+    expect(own.errors![0]!.message).toMatch(/own/);
+  });
+
+  it('tells the steward’s webhook of requests and decisions, retrying, without making anyone wait', async () => {
+    const started = Date.now();
+    const { id } = await request('hooked');
+    expect(Date.now() - started).toBeLessThan(1000);
+    await gw.gql('mutation($id: ID!) { rejectAccessRequest(id: $id, reason: "Thiếu căn cứ") { id } }', { id }, steward);
+    for (let i = 0; i < 60 && !delivered.some((d) => d.type === 'access.rejected' && (d as { requestId?: string }).requestId === id); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(delivered.some((d) => d.type === 'access.requested' && (d as { requestId?: string }).requestId === id)).toBe(true);
+    expect(delivered.some((d) => d.type === 'access.rejected' && (d as { requestId?: string }).requestId === id)).toBe(true);
+    expect(webhookCalls).toBeGreaterThan(delivered.length);
+  });
+});
+
+describe('the audit chain', () => {
+  it('detects an event changed in the database at that event', async () => {
+    const ok = await gw.auditLog.verify();
+    expect(ok.ok).toBe(true);
+    expect(ok.checked).toBeGreaterThan(5);
+    const target = 4;
+    const original = await gw.auditLog.events.findOne({ _id: target });
+    await gw.auditLog.events.updateOne({ _id: target }, { $set: { actor: 'someone-else' } });
+    expect(await gw.auditLog.verify()).toEqual({ ok: false, checked: target - 1, firstBrokenSeq: target });
+    // Recomputing the plain hash does not help: the chain is keyed.
+    await gw.auditLog.events.updateOne({ _id: target }, { $set: { hash: 'f'.repeat(64) } });
+    expect((await gw.auditLog.verify()).firstBrokenSeq).toBe(target);
+    await gw.auditLog.events.replaceOne({ _id: target }, original!);
+    expect((await gw.auditLog.verify()).ok).toBe(true);
+  });
+
+  it('detects a deleted event at its sequence number, in the middle or at the end', async () => {
+    const middle = await gw.auditLog.events.findOne({ _id: 3 });
+    await gw.auditLog.events.deleteOne({ _id: 3 });
+    expect((await gw.auditLog.verify()).firstBrokenSeq).toBe(3);
+    await gw.auditLog.events.insertOne(middle!);
+    const last = (await gw.auditLog.events.find({}, { sort: { _id: -1 }, limit: 1 }).toArray())[0]!;
+    await gw.auditLog.events.deleteOne({ _id: last._id });
+    expect((await gw.auditLog.verify()).firstBrokenSeq).toBe(last._id);
+    await gw.auditLog.events.insertOne(last);
+    expect((await gw.auditLog.verify()).ok).toBe(true);
+  });
+
+  it('stays one unbroken chain with two gateway processes appending at once', async () => {
+    const second = await startTestGateway({ dbName: gw.db.databaseName });
+    try {
+      const before = (await gw.auditLog.verify()).checked;
+      const entry = (i: number) => ({ actor: `appender-${i % 2}`, actorDepartment: 'platform', action: 'test.append', detail: { i } });
+      await Promise.all(Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? gw.auditLog : second.auditLog).append(entry(i))));
+      const result = await gw.auditLog.verify();
+      expect(result).toEqual({ ok: true, checked: before + 300, firstBrokenSeq: null });
+    } finally {
+      await second.records.close();
+      second.server.closeAllConnections();
+      second.server.close();
+      await second.client.close();
+    }
+  });
+
+  it('returns no data when the audit trail cannot be written', async () => {
+    // The same service as the gateway's, but its audit trail on a connection that is closed.
+    const broken = new MongoClient(inject('mongoUri'));
+    await broken.connect();
+    const brokenLog = new AuditLog(broken.db(gw.db.databaseName), gw.config.governance.auditSecret);
+    await broken.close();
+    const records = new RecordsService(gw.catalogue, gw.config, createLogger('silent'), gw.access, (e) => brokenLog.append(e));
+    const owner = { id: 'officer', department: 'cong-an', roles: ['analyst' as const] };
+    try {
+      await expect(records.records(owner, { dataset: 'cong-an.people', first: 5 }, new AbortController().signal)).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE' });
+    } finally {
+      await records.close();
+    }
+    const working = await gw.records.records(owner, { dataset: 'cong-an.people', first: 5 }, new AbortController().signal);
+    expect(working.edges).toHaveLength(5);
+  });
+});
