@@ -5,6 +5,7 @@
 const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   catalogue: () => import('./catalogue-search.js'),
   data: () => import('./data-queries.js'),
+  audit: () => import('./audit.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
