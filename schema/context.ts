@@ -27,7 +27,7 @@ export interface GatewayContext extends GatewayServices {
     department: DataLoader<string, Department | null>;
     /** Linked records by "dataset|field", created on first use in the request. */
     links: Map<string, DataLoader<unknown, Row | null, string>>;
-    /** Target datasets whose refusal was already reported in this request. */
+    /** Link refusals already reported in this request, so a page gets one error, not one per row. */
     reportedLinkErrors: Set<string>;
   };
 }

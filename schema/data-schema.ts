@@ -2,7 +2,8 @@ import DataLoader from 'dataloader';
 import type { Row } from '../connectors/contract.js';
 import type { Dataset } from '../server/catalogue/dataset.js';
 import type { FieldInfo } from '../server/catalogue/record-schema.js';
-import { AppError } from '../server/errors.js';
+import { isMasked } from '../server/data/records-service.js';
+import { AppError, forbidden } from '../server/errors.js';
 import type { GatewayContext } from './context.js';
 
 /**
@@ -87,6 +88,12 @@ export function buildDataSchema(datasets: Dataset[]): { typeDefs: string; resolv
       linkResolvers[link.as] = async (row: Row, _: unknown, ctx: GatewayContext) => {
         const value = row[link.field];
         if (value === null || value === undefined) return null;
+        // A masked key would look up the wrong record, or reveal through the target what the mask hides.
+        if (isMasked(row, link.field)) {
+          if (ctx.loaders.reportedLinkErrors.has(`${link.dataset}|masked`)) return null;
+          ctx.loaders.reportedLinkErrors.add(`${link.dataset}|masked`);
+          throw forbidden(`The link ${link.as} needs ${link.field} in clear, and you see it masked.`);
+        }
         try {
           return await linkLoader(ctx, link.dataset, link.targetField).load(value);
         } catch (error) {

@@ -17,7 +17,7 @@ const businesses = Array.from({ length: 1000 }, (_, i) => ({
 const BUSINESS_SCHEMA = {
   type: 'object',
   required: ['enterpriseCode', 'name', 'district', 'legalRepresentativeId'],
-  properties: { enterpriseCode: { type: 'string' }, name: { type: 'string' }, district: { type: 'string' }, legalRepresentativeId: { type: 'string', 'x-pii': true } },
+  properties: { enterpriseCode: { type: 'string' }, name: { type: 'string' }, district: { type: 'string' }, legalRepresentativeId: { type: 'string', 'x-pii': true, 'x-mask': { strategy: 'PARTIAL', keepStart: 3, keepEnd: 3 } } },
 };
 
 let residents: TestSource;
@@ -116,6 +116,17 @@ describe('the typed data schema', () => {
       expect(node.legalRepresentative?.fullName ?? null).toBe(byId.get(node.legalRepresentativeId)?.fullName ?? null);
     }
     expect(edges.filter((e) => e.node.legalRepresentative === null)).toHaveLength(20);
+  });
+
+  it('does not follow a link through a key the caller sees masked', async () => {
+    // As INTERNAL data, the companies are read by other departments with personal data masked.
+    await gw.gql('mutation { updateDataset(id: "tai-chinh.companies", input: { classification: INTERNAL }) { id } }', undefined, analyst);
+    const result = await gw.gql<Companies>(COMPANIES, { first: 50 }, police);
+    const edges = result.data!.data.tai_chinh_companies.edges;
+    expect(edges).toHaveLength(50);
+    expect(edges.every((e) => /^\d{3}\*{6}\d{3}$/.test(e.node.legalRepresentativeId) && e.node.legalRepresentative === null)).toBe(true);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors![0]!.message).toMatch(/in clear/);
   });
 
   it('loses the field when the dataset is deprecated', async () => {

@@ -149,6 +149,7 @@ export class RecordsService {
       edges: page.map((row) => {
         const node: Row = Object.fromEntries(select.map((f) => [f, row[f] ?? null]));
         for (const [field, mask] of masks) node[field] = maskValue(node[field], mask, this.config.governance.maskSecret);
+        if (masks.length > 0) Object.defineProperty(node, MASKED_FIELDS, { value: new Set(masks.map(([field]) => field)), enumerable: false });
         return { cursor: this.cursors.seal(orderBy.map((k) => row[k.field])), node };
       }),
       pageInfo: { hasNextPage: rows.length > first, endCursor: page.length ? this.cursors.seal(orderBy.map((k) => page.at(-1)![k.field])) : null },
@@ -280,6 +281,11 @@ export class RecordsService {
     this.connectors.clear();
   }
 }
+
+/** Marks, on a returned row, which of its values are masked (not serialised, not enumerable). */
+export const MASKED_FIELDS = Symbol('maskedFields');
+
+export const isMasked = (row: Row, field: string): boolean => (row as { [MASKED_FIELDS]?: Set<string> })[MASKED_FIELDS]?.has(field) ?? false;
 
 /** Keeps a source's error message useful without passing on hosts, users or passwords. */
 function safeReason(message: string | undefined): string {
