@@ -140,9 +140,7 @@ describe('catalogue search', () => {
       await new Promise((resolve) => setTimeout(resolve, 1100));
       expect(await ids('nha thuoc')).toEqual(['y-te.replica-made']);
     } finally {
-      other.server.closeAllConnections();
-      other.server.close();
-      await other.client.close();
+      await other.detach();
     }
   });
 });

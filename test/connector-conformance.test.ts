@@ -54,9 +54,7 @@ describe.each(connectors)('%s connector', (name, makeSource) => {
       recordSchema: PEOPLE_SCHEMA,
       connector: source.connector,
     };
-    const registered = await gw.gql('mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }', { input }, publisher);
-    expect(registered.errors, JSON.stringify(registered.errors)).toBeUndefined();
-    await gw.gql('mutation($id: ID!) { publishDataset(id: $id) { id } }', { id: dataset }, publisher);
+    await gw.publishDataset(publisher, input);
   });
 
   afterAll(async () => {

@@ -14,8 +14,7 @@ beforeAll(async () => {
   gw = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify(source.credentials) } });
   owner = gw.token('officer', 'cong-an', ['analyst', 'publisher']);
   const input = { slug: 'people', title: 'Dân cư thử nghiệm', description: 'Thử nghiệm.', classification: 'RESTRICTED', recordSchema: PEOPLE_SCHEMA, connector: source.connector };
-  await gw.gql('mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }', { input }, owner);
-  await gw.gql('mutation { publishDataset(id: "cong-an.people") { id } }', undefined, owner);
+  await gw.publishDataset(owner, input);
 });
 
 afterAll(async () => {

@@ -45,8 +45,7 @@ beforeAll(async () => {
   admin = gw.token('root', 'platform', ['admin']);
   const publisher = gw.token('pub', 'cong-an', ['publisher']);
   const input = { slug: 'residents', title: 'Dân cư thành phố', description: 'Cư dân thường trú.', classification: 'RESTRICTED', recordSchema: RESIDENTS_SCHEMA, connector: source.connector };
-  await gw.gql('mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }', { input }, publisher);
-  await gw.gql('mutation { publishDataset(id: "cong-an.residents") { id } }', undefined, publisher);
+  await gw.publishDataset(publisher, input);
 });
 
 afterAll(async () => {
@@ -175,10 +174,7 @@ describe('requesting, approving and reading under a grant', () => {
       expect((await restarted.gql<Read>(READ, { purpose: PURPOSE, first: 20 }, analyst)).data!.records.edges).toHaveLength(20);
       expect(codeOf(await restarted.gql(READ, { purpose: PURPOSE, first: 1 }, analyst))).toBe('QUOTA_EXCEEDED');
     } finally {
-      await restarted.records.close();
-      restarted.server.closeAllConnections();
-      restarted.server.close();
-      await restarted.client.close();
+      await restarted.detach();
     }
   });
 

@@ -50,8 +50,7 @@ beforeAll(async () => {
   admin = gw.token('root', 'platform', ['admin']);
   const publisher = gw.token('pub', 'cong-an', ['publisher']);
   const input = { slug: 'people', title: 'Dân cư', description: 'Thử nghiệm.', classification: 'CONFIDENTIAL', recordSchema: PEOPLE_SCHEMA, connector: source.connector };
-  await gw.gql('mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }', { input }, publisher);
-  await gw.gql('mutation { publishDataset(id: "cong-an.people") { id } }', undefined, publisher);
+  await gw.publishDataset(publisher, input);
 });
 
 afterAll(async () => {
@@ -139,10 +138,7 @@ describe('the audit chain', () => {
       const result = await gw.auditLog.verify();
       expect(result).toEqual({ ok: true, checked: before + 300, firstBrokenSeq: null });
     } finally {
-      await second.records.close();
-      second.server.closeAllConnections();
-      second.server.close();
-      await second.client.close();
+      await second.detach();
     }
   });
 

@@ -49,8 +49,7 @@ beforeAll(async () => {
       recordSchema: { type: 'object', required: ['code', 'name'], properties: { code: { type: 'string' }, name: { type: 'string' } } },
       connector: { type: 'http-json', options: { credentials: 'api', path: `/${path}`, maxResponseBytes: 4096 } },
     };
-    expect((await gw.gql('mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }', { input }, publisher)).errors).toBeUndefined();
-    await gw.gql('mutation($id: ID!) { publishDataset(id: $id) { id } }', { id: `y-te.${path}` }, publisher);
+    await gw.publishDataset(publisher, input);
   }
 });
 

@@ -48,6 +48,24 @@ export async function startTestGateway(options: { env?: Record<string, string>; 
     return { status: response.status, headers: response.headers, ...body };
   }
 
+  /** Registers and publishes a dataset as `token`'s principal, failing the test on any error. */
+  async function publishDataset(token: string, input: Record<string, unknown>): Promise<string> {
+    const registered = await gql<{ registerDataset: { id: string } }>('mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }', { input }, token);
+    if (registered.errors) throw new Error(`registerDataset failed: ${JSON.stringify(registered.errors)}`);
+    const id = registered.data!.registerDataset.id;
+    const published = await gql('mutation($id: ID!) { publishDataset(id: $id) { id } }', { id }, token);
+    if (published.errors) throw new Error(`publishDataset failed: ${JSON.stringify(published.errors)}`);
+    return id;
+  }
+
+  /** Stops this gateway and leaves its database to others (a second replica, a restart). */
+  async function detach() {
+    await gateway.records.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await client.close();
+  }
+
   return {
     base,
     config,
@@ -57,12 +75,12 @@ export async function startTestGateway(options: { env?: Record<string, string>; 
     ...gateway,
     token,
     gql,
+    publishDataset,
+    detach,
+    /** Stops this gateway and drops its database. */
     async close() {
-      await gateway.records.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
       await db.dropDatabase().catch(() => undefined);
-      await client.close();
+      await detach();
     },
   };
 }

@@ -17,8 +17,7 @@ type Records = { records: { edges: { node: Record<string, unknown> }[] } };
 async function register(slug: string, classification: string) {
   const publisher = gw.token('pub', 'cong-an', ['publisher']);
   const input = { slug, title: `Thử nghiệm ${slug}`, description: 'Bảng thử nghiệm.', classification, recordSchema: PEOPLE_SCHEMA, connector: source.connector };
-  expect((await gw.gql('mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }', { input }, publisher)).errors).toBeUndefined();
-  await gw.gql('mutation($id: ID!) { publishDataset(id: $id) { id } }', { id: `cong-an.${slug}` }, publisher);
+  await gw.publishDataset(publisher, input);
 }
 
 beforeAll(async () => {
@@ -63,10 +62,7 @@ describe('reading records', () => {
       expect(codeOf(result)).toBe('SOURCE_UNAVAILABLE');
       expect(JSON.stringify(result.errors)).not.toMatch(/s3cret|127\.0\.0\.1|postgres:\/\//);
     } finally {
-      await down.records.close();
-      down.server.closeAllConnections();
-      down.server.close();
-      await down.client.close();
+      await down.detach();
     }
   });
 

@@ -4,6 +4,7 @@ import { parse } from 'csv-parse';
 import type { FieldInfo } from '../../server/catalogue/record-schema.js';
 import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField } from '../contract.js';
 import { coerceRow } from '../values.js';
+import { probeHealth } from '../health.js';
 
 interface CsvOptions {
   /** Relative to the configured source files folder; never outside it. */
@@ -62,15 +63,12 @@ class CsvConnector implements Connector {
     for await (const record of this.rows(request.signal)) yield coerceRow(record, this.fields);
   }
 
-  async health(signal: AbortSignal) {
-    const started = performance.now();
-    try {
+  health(signal: AbortSignal) {
+    return probeHealth(async () => {
       for await (const _ of this.rows(signal)) break;
-      return { ok: true, latencyMs: performance.now() - started };
-    } catch (error) {
-      return { ok: false, latencyMs: performance.now() - started, message: error instanceof Error ? error.message : String(error) };
-    }
+    });
   }
+
 
   async close(): Promise<void> {}
 }

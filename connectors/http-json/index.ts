@@ -2,6 +2,7 @@ import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import type { FieldInfo } from '../../server/catalogue/record-schema.js';
 import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField } from '../contract.js';
 import { coerceRow } from '../values.js';
+import { probeHealth } from '../health.js';
 
 interface HttpJsonOptions {
   /** Names the base URL (and any token in it) in the server configuration. */
@@ -96,17 +97,14 @@ class HttpJsonConnector implements Connector {
     for await (const item of this.all(request.signal)) yield coerceRow(item, this.fields);
   }
 
-  async health(signal: AbortSignal) {
-    const started = performance.now();
-    try {
+  health(signal: AbortSignal) {
+    return probeHealth(() => {
       const url = new URL(this.options.path, this.base());
       url.searchParams.set('limit', '1');
-      await this.page(url, signal);
-      return { ok: true, latencyMs: performance.now() - started };
-    } catch (error) {
-      return { ok: false, latencyMs: performance.now() - started, message: error instanceof Error ? error.message : String(error) };
-    }
+      return this.page(url, signal);
+    });
   }
+
 
   async close(): Promise<void> {}
 }

@@ -3,6 +3,7 @@ import type { FieldInfo } from '../../server/catalogue/record-schema.js';
 import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SortKey, SourceField } from '../contract.js';
 import { COMPARISON_OPERATORS, type Predicate } from '../filter.js';
 import { coerceRow } from '../values.js';
+import { probeHealth } from '../health.js';
 
 interface MongoOptions {
   collection: string;
@@ -138,16 +139,13 @@ class MongoConnector implements Connector {
     }
   }
 
-  async health(signal: AbortSignal) {
-    const started = performance.now();
-    try {
+  health(signal: AbortSignal) {
+    return probeHealth(() => {
       signal.throwIfAborted();
-      await this.collection().findOne({}, { projection: { _id: 1 }, maxTimeMS: this.context.timeoutMs });
-      return { ok: true, latencyMs: performance.now() - started };
-    } catch (error) {
-      return { ok: false, latencyMs: performance.now() - started, message: error instanceof Error ? error.message : String(error) };
-    }
+      return this.collection().findOne({}, { projection: { _id: 1 }, maxTimeMS: this.context.timeoutMs });
+    });
   }
+
 
   async close(): Promise<void> {
     await this.client?.close();

@@ -5,6 +5,7 @@ import { COMPARISON_OPERATORS } from '../filter.js';
 import { SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
 import { parseTableOptions, SQL_SOURCE_TYPES, tableOptionFaults, type TableOptions } from '../sql/table-options.js';
 import { coerceRow } from '../values.js';
+import { probeHealth } from '../health.js';
 
 /** MariaDB/MySQL: `utf8mb4_nopad_bin` compares by code point without ignoring trailing spaces. */
 const dialect: SqlDialect = {
@@ -97,15 +98,10 @@ class MysqlConnector implements Connector {
     for (const row of rows) yield coerceRow(row, wanted);
   }
 
-  async health(signal: AbortSignal) {
-    const started = performance.now();
-    try {
-      await this.run('SELECT 1', [], signal);
-      return { ok: true, latencyMs: performance.now() - started };
-    } catch (error) {
-      return { ok: false, latencyMs: performance.now() - started, message: error instanceof Error ? error.message : String(error) };
-    }
+  health(signal: AbortSignal) {
+    return probeHealth(() => this.run('SELECT 1', [], signal));
   }
+
 
   async close(): Promise<void> {
     await this.pool?.end();

@@ -4,6 +4,7 @@ import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row
 import { COMPARISON_OPERATORS } from '../filter.js';
 import { SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
 import { parseTableOptions, SQL_SOURCE_TYPES, tableOptionFaults, type TableOptions } from '../sql/table-options.js';
+import { probeHealth } from '../health.js';
 
 const dialect: SqlDialect = {
   quoteIdent: (name) => `"${name.replace(/"/g, '""')}"`,
@@ -107,15 +108,10 @@ class PostgresConnector implements Connector {
     yield* result.rows as Row[];
   }
 
-  async health(signal: AbortSignal) {
-    const started = performance.now();
-    try {
-      await this.run('SELECT 1', [], signal);
-      return { ok: true, latencyMs: performance.now() - started };
-    } catch (error) {
-      return { ok: false, latencyMs: performance.now() - started, message: error instanceof Error ? error.message : String(error) };
-    }
+  health(signal: AbortSignal) {
+    return probeHealth(() => this.run('SELECT 1', [], signal));
   }
+
 
   async close(): Promise<void> {
     await this.pool?.end();
