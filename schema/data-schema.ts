@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { Row } from '../connectors/contract.js';
 import type { Dataset } from '../server/catalogue/dataset.js';
 import type { FieldInfo } from '../server/catalogue/record-schema.js';
-import { isMasked } from '../server/data/records-service.js';
+import { isMasked, purposeOf } from '../server/data/records-service.js';
 import { AppError, forbidden } from '../server/errors.js';
 import type { GatewayContext } from './context.js';
 
@@ -53,14 +53,17 @@ function withoutNulls(value: unknown): unknown {
 
 type DataArgs = { where?: unknown; orderBy?: { field: string; direction?: 'ASC' | 'DESC' }[]; first?: number; after?: string; purpose?: string };
 
-/** Per request: one loader per (dataset, field), so a page of links costs one source query per 1,000 keys. */
-function linkLoader(ctx: GatewayContext, dataset: string, field: string): DataLoader<unknown, Row | null> {
-  const key = `${dataset}|${field}`;
+/**
+ * Per request: one loader per (dataset, field, purpose), so a page of links costs one source
+ * query per 1,000 keys. Links are read for the purpose their rows were read for.
+ */
+function linkLoader(ctx: GatewayContext, dataset: string, field: string, purpose: string | null): DataLoader<unknown, Row | null> {
+  const key = `${dataset}|${field}|${purpose ?? ''}`;
   let loader = ctx.loaders.links.get(key);
   if (!loader) {
     loader = new DataLoader<unknown, Row | null, string>(
       async (values) => {
-        const page = await ctx.records.records(ctx.principal, { dataset, where: { [field]: { in: [...values] } }, first: values.length }, ctx.signal);
+        const page = await ctx.records.records(ctx.principal, { dataset, where: { [field]: { in: [...values] } }, first: values.length, purpose }, ctx.signal);
         const byKey = new Map(page.edges.map((e) => [JSON.stringify(e.node[field]), e.node]));
         return values.map((v) => byKey.get(JSON.stringify(v)) ?? null);
       },
@@ -95,7 +98,7 @@ export function buildDataSchema(datasets: Dataset[]): { typeDefs: string; resolv
           throw forbidden(`The link ${link.as} needs ${link.field} in clear, and you see it masked.`);
         }
         try {
-          return await linkLoader(ctx, link.dataset, link.targetField).load(value);
+          return await linkLoader(ctx, link.dataset, link.targetField, purposeOf(row)).load(value);
         } catch (error) {
           // The caller may not read the target: say so once per request, not on every row.
           if (!(error instanceof AppError) || ctx.loaders.reportedLinkErrors.has(link.dataset)) return null;

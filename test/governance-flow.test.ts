@@ -219,4 +219,29 @@ describe('requesting, approving and reading under a grant', () => {
     // Withdrawn, the request no longer blocks a new one.
     await ask(['district']);
   });
+
+  it('reads linked records for the purpose of the rows they hang from', async () => {
+    const checker = gw.token('thu.le', 'tai-chinh', ['analyst']);
+    const id = await ask(['citizenId', 'district'], checker);
+    // The steward lets this analyst see citizen ids in clear, so links on them can resolve.
+    expect((await gw.gql(APPROVE, { id, input: { masks: [] } }, steward)).errors).toBeUndefined();
+    await gw.publishDataset(gw.token('pub', 'tai-chinh', ['publisher']), {
+      slug: 'founders',
+      title: 'Sáng lập viên',
+      description: 'Người sáng lập doanh nghiệp.',
+      classification: 'PUBLIC',
+      recordSchema: PEOPLE_SCHEMA,
+      connector: source.connector,
+      links: [{ field: 'citizenId', dataset: 'cong-an.residents', targetField: 'citizenId', as: 'resident' }],
+    });
+    const FOUNDERS = 'query($p: String) { data { tai_chinh_founders(first: 30, purpose: $p) { edges { node { citizenId district resident { citizenId district } } } } } }';
+    type Founders = { data: { tai_chinh_founders: { edges: { node: { citizenId: string; district: string; resident: { citizenId: string; district: string } | null } }[] } } };
+    const withPurpose = await gw.gql<Founders>(FOUNDERS, { p: PURPOSE }, checker);
+    expect(withPurpose.errors).toBeUndefined();
+    for (const { node } of withPurpose.data!.data.tai_chinh_founders.edges) expect(node.resident).toEqual({ citizenId: node.citizenId, district: node.district });
+    const without = await gw.gql<Founders>(FOUNDERS, {}, checker);
+    expect(without.data!.data.tai_chinh_founders.edges.every((e) => e.node.resident === null)).toBe(true);
+    expect(without.errors).toHaveLength(1);
+    expect(without.errors![0]!.extensions!.code).toBe('FORBIDDEN');
+  });
 });

@@ -150,6 +150,7 @@ export class RecordsService {
         const node: Row = Object.fromEntries(select.map((f) => [f, row[f] ?? null]));
         for (const [field, mask] of masks) node[field] = maskValue(node[field], mask, this.config.governance.maskSecret);
         if (masks.length > 0) Object.defineProperty(node, MASKED_FIELDS, { value: new Set(masks.map(([field]) => field)), enumerable: false });
+        if (purpose) Object.defineProperty(node, READ_PURPOSE, { value: purpose, enumerable: false });
         return { cursor: this.cursors.seal(orderBy.map((k) => row[k.field])), node };
       }),
       pageInfo: { hasNextPage: rows.length > first, endCursor: page.length ? this.cursors.seal(orderBy.map((k) => page.at(-1)![k.field])) : null },
@@ -284,6 +285,11 @@ export class RecordsService {
 
 /** Marks, on a returned row, which of its values are masked (not serialised, not enumerable). */
 export const MASKED_FIELDS = Symbol('maskedFields');
+
+/** Marks, on a returned row, the purpose it was read for, so links from it are read for the same one. */
+export const READ_PURPOSE = Symbol('readPurpose');
+
+export const purposeOf = (row: Row): string | null => (row as { [READ_PURPOSE]?: string })[READ_PURPOSE] ?? null;
 
 export const isMasked = (row: Row, field: string): boolean => (row as { [MASKED_FIELDS]?: Set<string> })[MASKED_FIELDS]?.has(field) ?? false;
 

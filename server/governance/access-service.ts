@@ -247,12 +247,7 @@ export class AccessService {
       ...(approval.maxRows ? { maxRows: approval.maxRows } : {}),
       ...(approval.note?.trim() ? { note: approval.note.trim() } : {}),
     };
-    try {
-      await this.grants.insertOne(grant);
-    } catch (error) {
-      if (error instanceof MongoServerError && error.code === 11000) throw conflict(`Request ${id} is being decided by someone else.`);
-      throw error;
-    }
+    await this.insertInactiveGrant(grant, id);
     try {
       await this.decide(id, { status: 'APPROVED', decidedBy: principal.id, decidedAt: new Date(), grantId: grant._id, ...(grant.note ? { reason: grant.note } : {}) });
     } catch (error) {
@@ -264,6 +259,24 @@ export class AccessService {
     await this.audit({ actor: principal.id, actorDepartment: principal.department, action: 'access.approve', datasetId: grant.datasetId, datasetDepartment: grant.datasetDepartment, fields, purpose: grant.purpose, grantId: grant._id, detail: { requestId: id, grantee: grant.granteeId, until: until.toISOString(), maxRows: grant.maxRows ?? null, masks: masks.map((m) => `${m.field}:${m.strategy}`) } });
     this.notify({ type: 'access.approved', requestId: id, grantId: grant._id, datasetId: grant.datasetId, grantee: grant.granteeId });
     return grant;
+  }
+
+  /**
+   * Writes the grant, still inactive. Its id is the request's, so two approvals of one request
+   * cannot both write one; an inactive grant left by an approval that died half-way (older than
+   * a minute, its request still pending) is cleared and the write retried.
+   */
+  private async insertInactiveGrant(grant: Grant, requestId: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.grants.insertOne(grant);
+        return;
+      } catch (error) {
+        if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
+        const cleared = attempt === 0 ? await this.grants.deleteOne({ _id: grant._id, active: false, createdAt: { $lt: new Date(Date.now() - 60_000) } }) : { deletedCount: 0 };
+        if (cleared.deletedCount === 0) throw conflict(`Request ${requestId} is being decided by someone else.`);
+      }
+    }
   }
 
   async reject(principal: Principal, id: string, reason: string): Promise<AccessRequest> {
