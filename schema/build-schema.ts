@@ -3,6 +3,7 @@ import type { GraphQLSchema } from 'graphql';
 import { SafeIntResolver } from 'graphql-scalars';
 import type { CatalogueService } from '../server/catalogue/catalogue-service.js';
 import type { Dataset } from '../server/catalogue/dataset.js';
+import type { Logger } from '../server/logger.js';
 import { catalogueResolvers } from './catalogue.resolvers.js';
 import { catalogueTypeDefs } from './catalogue.graphql.js';
 import { buildDataSchema } from './data-schema.js';
@@ -32,7 +33,11 @@ export class LiveSchema {
   private seenGeneration = -1;
   private rebuilding: Promise<void> | null = null;
 
-  constructor(private readonly catalogue: CatalogueService) {}
+  constructor(
+    private readonly catalogue: CatalogueService,
+    private readonly maxDatasets: number,
+    private readonly logger: Logger,
+  ) {}
 
   async current(): Promise<GraphQLSchema> {
     await this.catalogue.searchIndex.refreshIfStale();
@@ -47,7 +52,13 @@ export class LiveSchema {
   }
 
   private async rebuild(generation: number): Promise<void> {
-    const published = await this.catalogue.listPublishedUnchecked();
+    // A GraphQL schema with a type per dataset does not scale to a catalogue of many thousands:
+    // past the cap, the typed schema keeps the first datasets by id and `records` serves all.
+    const published = await this.catalogue.listPublishedUnchecked(this.maxDatasets + 1);
+    if (published.length > this.maxDatasets) {
+      published.length = this.maxDatasets;
+      this.logger.warn({ max: this.maxDatasets }, 'more published datasets than DATA_SCHEMA_MAX_DATASETS: the typed data schema holds the first ones by id; records serves them all');
+    }
     const signature = published.map((d) => `${d.id}@${d.version}`).join(',');
     if (signature !== this.signature || !this.schema) {
       this.schema = buildSchema(published);

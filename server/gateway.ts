@@ -21,7 +21,7 @@ export async function createGateway(config: Config, logger: Logger, db: Db) {
   const access = new AccessService(db, catalogue, audit, webhookNotifier(config.governance.webhookUrl, logger), config.governance.maxAccessDays);
   await access.ensureIndexes();
   const records = new RecordsService(catalogue, config, logger, access, config.governance.auditEnabled ? audit : null);
-  const schema = new LiveSchema(catalogue);
+  const schema = new LiveSchema(catalogue, config.limits.dataSchemaMaxDatasets, logger);
   await schema.current();
   const { app, metrics } = buildApp({
     config,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, startTestGateway, type TestGateway } from './kit.js';
+import { datasetInput } from './fixtures.js';
 import { PEOPLE_SCHEMA, peopleRows } from './sample-rows.js';
 import { MYSQL_URL, postgresSource, type TestSource } from './sources.js';
 
@@ -132,5 +133,19 @@ describe('the typed data schema', () => {
   it('loses the field when the dataset is deprecated', async () => {
     await gw.gql('mutation { deprecateDataset(id: "tai-chinh.companies", reason: "Thay thế") { id } }', undefined, analyst);
     expect(codeOf(await gw.gql(COMPANIES, { first: 1 }, analyst))).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('a catalogue larger than the typed schema holds', () => {
+  it('gives typed fields to the first datasets by id and leaves the rest to records', async () => {
+    const small = await startTestGateway({ env: { DATA_SCHEMA_MAX_DATASETS: '2' } });
+    try {
+      const publisher = small.token('p', 'giao-duc-dao-tao', ['publisher']);
+      for (const slug of ['c-schools', 'a-schools', 'b-schools']) await small.publishDataset(publisher, datasetInput({ slug, classification: 'PUBLIC' }));
+      const fields = await small.gql<{ __type: { fields: { name: string }[] } }>('{ __type(name: "DataQuery") { fields { name } } }', undefined, publisher);
+      expect(fields.data!.__type.fields.map((f) => f.name)).toEqual(['giao_duc_dao_tao_a_schools', 'giao_duc_dao_tao_b_schools']);
+    } finally {
+      await small.close();
+    }
   });
 });

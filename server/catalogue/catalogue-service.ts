@@ -137,9 +137,9 @@ export class CatalogueService {
     return doc ? toDataset(doc) : null;
   }
 
-  /** Every published dataset, for internal work such as source checks: no visibility rule applied. */
-  async listPublishedUnchecked(): Promise<Dataset[]> {
-    return (await this.datasets.find({ status: 'PUBLISHED' }, { sort: { _id: 1 } }).toArray()).map(toDataset);
+  /** Published datasets in id order, for internal work such as source checks: no visibility rule applied. */
+  async listPublishedUnchecked(limit = 0): Promise<Dataset[]> {
+    return (await this.datasets.find({ status: 'PUBLISHED' }, { sort: { _id: 1 }, limit }).toArray()).map(toDataset);
   }
 
   private assertPublisherOf(principal: Principal, department: string): void {
