@@ -151,7 +151,14 @@ export class RecordsService {
         for (const [field, mask] of masks) node[field] = maskValue(node[field], mask, this.config.governance.maskSecret);
         if (masks.length > 0) Object.defineProperty(node, MASKED_FIELDS, { value: new Set(masks.map(([field]) => field)), enumerable: false });
         if (purpose) Object.defineProperty(node, READ_PURPOSE, { value: purpose, enumerable: false });
-        return { cursor: this.cursors.seal(orderBy.map((k) => row[k.field])), node };
+        const cursors = this.cursors;
+        // Sealing costs a cipher per row; it is only done for the edges whose cursor is asked for.
+        return {
+          get cursor() {
+            return cursors.seal(orderBy.map((k) => row[k.field]));
+          },
+          node,
+        };
       }),
       pageInfo: { hasNextPage: rows.length > first, endCursor: page.length ? this.cursors.seal(orderBy.map((k) => page.at(-1)![k.field])) : null },
       maskedFields: decision.maskedFields,

@@ -56,6 +56,8 @@ export class AuditLog {
   private readonly tip: Collection<{ _id: string; seq: number; hash: string }>;
   private pending: { entry: AuditEntry; resolve: (e: AuditEvent) => void; reject: (e: unknown) => void }[] = [];
   private writing = false;
+  /** The last link this process wrote; a guess that a lost insert race corrects. */
+  private last: Tip | null = null;
 
   constructor(
     db: Db,
@@ -99,23 +101,32 @@ export class AuditLog {
     }
   }
 
-  /** The real end of the chain: the tip hint, then forward over events others appended since. */
-  private async end(): Promise<Tip> {
-    const hint = await this.tip.findOne({ _id: 'tip' });
-    let tip: Tip = hint ? { seq: hint.seq, hash: hint.hash } : { seq: 0, hash: GENESIS };
+  /**
+   * The end of the chain as far as this process knows: the last link it wrote, else the tip
+   * hint. After losing a race (`walk`), forward over events others appended since.
+   */
+  private async end(walk: boolean): Promise<Tip> {
+    let tip: Tip | null = walk ? null : this.last;
+    if (!tip) {
+      const hint = await this.tip.findOne({ _id: 'tip' });
+      tip = hint ? { seq: hint.seq, hash: hint.hash } : { seq: 0, hash: GENESIS };
+    }
+    if (!walk) return tip;
+    let end: Tip = tip;
     for (;;) {
-      const next = await this.events.findOne({ _id: tip.seq + 1 }, { projection: { hash: 1 } });
-      if (!next) return tip;
-      tip = { seq: next._id, hash: next.hash };
+      const next: Pick<AuditEvent, '_id' | 'hash'> | null = await this.events.findOne({ _id: end.seq + 1 }, { projection: { hash: 1 } });
+      if (!next) return end;
+      end = { seq: next._id, hash: next.hash };
     }
   }
 
   private async write(entries: AuditEntry[]): Promise<AuditEvent[]> {
     const written: AuditEvent[] = [];
     let remaining = entries;
+    let lostRace = false;
     for (let attempt = 0; remaining.length > 0; attempt++) {
       if (attempt >= 50) throw new Error('audit chain is too contended to append');
-      const tip = await this.end();
+      const tip = await this.end(lostRace || attempt > 0);
       const chain: AuditEvent[] = [];
       let prev = tip;
       const at = new Date();
@@ -134,11 +145,13 @@ export class AuditLog {
         // What was inserted is read back rather than taken from the error's count, which some
         // servers (mongo-java-server) report as the whole batch.
         inserted = await this.storedPrefix(chain);
+        lostRace = true;
       }
       written.push(...chain.slice(0, inserted));
       remaining = remaining.slice(inserted);
       const last = chain[inserted - 1];
       if (last) {
+        this.last = { seq: last._id, hash: last.hash };
         await this.tip.updateOne({ _id: 'tip', seq: { $lt: last._id } }, { $set: { seq: last._id, hash: last.hash } }, { upsert: true }).catch((error: unknown) => {
           // A lost race on the hint means another appender moved it further; nothing to do.
           if (!isDuplicate(error)) throw error;
