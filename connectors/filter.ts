@@ -120,7 +120,7 @@ function operandFault(field: FieldInfo, op: ComparisonOperator, operand: unknown
 }
 
 /** Code-point order for strings (as SQL `COLLATE "C"`), numeric order for numbers. */
-export function compareValues(a: unknown, b: unknown): number {
+function compareValues(a: unknown, b: unknown): number {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
   const x = String(a);

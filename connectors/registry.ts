@@ -7,7 +7,7 @@ import { mysqlConnector } from './mysql/index.js';
 import { postgresConnector } from './postgres/index.js';
 
 /** Connector types a dataset may be bound to. */
-export const CONNECTOR_TYPES = ['postgres', 'mysql', 'mongodb', 'http-json', 'csv'] as const;
+const CONNECTOR_TYPES = ['postgres', 'mysql', 'mongodb', 'http-json', 'csv'] as const;
 
 /** The implementations, by type. */
 export const connectorFactories: ReadonlyMap<string, ConnectorFactory> = new Map([postgresConnector, mysqlConnector, mongodbConnector, csvConnector, httpJsonConnector].map((f) => [f.type, f]));

@@ -8,7 +8,7 @@ const pad = (n: number) => String(n).padStart(2, '0');
  * ISO 8601 in UTC, booleans from 0/1 or text, numbers from numeric text. A value that cannot be
  * read as its type is a source fault, reported, never passed on as the wrong type.
  */
-export function coerceValue(field: FieldInfo, value: unknown): unknown {
+function coerceValue(field: FieldInfo, value: unknown): unknown {
   if (value === null || value === undefined || value === '') return null;
   switch (field.type) {
     case 'string':

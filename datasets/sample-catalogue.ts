@@ -12,7 +12,7 @@ interface SampleCatalogue {
 }
 
 /** The platform itself, acting as admin when it loads the sample catalogue. */
-export const SEED_PRINCIPAL: Principal = { id: 'system:seed', department: 'platform', roles: ['admin'] };
+const SEED_PRINCIPAL: Principal = { id: 'system:seed', department: 'platform', roles: ['admin'] };
 
 export async function readSampleCatalogue(): Promise<SampleCatalogue> {
   return JSON.parse(await readFile(join(projectRoot, 'datasets', 'sample-catalogue.json'), 'utf8')) as SampleCatalogue;

@@ -8,7 +8,7 @@ import type { Logger } from '../server/logger.js';
 import { businesses, healthFacilities, investmentProjects, landParcels, residents, schools, scienceOrganizations } from './generators.js';
 
 /** Sizes of the sample sources (issue 3); the generators are deterministic, so ids are stable. */
-export const SAMPLE_SIZES = { residents: 100_000, businesses: 20_000, landParcels: 30_000, healthFacilities: 1_000, schools: 3_000, scienceOrganizations: 300, investmentProjects: 500 };
+const SAMPLE_SIZES = { residents: 100_000, businesses: 20_000, landParcels: 30_000, healthFacilities: 1_000, schools: 3_000, scienceOrganizations: 300, investmentProjects: 500 };
 
 export interface SampleSourceTargets {
   postgresUrl: string;

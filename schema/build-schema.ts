@@ -13,7 +13,7 @@ import { recordsResolvers } from './records.resolvers.js';
 import { recordsTypeDefs } from './records.graphql.js';
 
 /** The gateway's whole GraphQL schema for a set of published datasets. */
-export function buildSchema(published: Dataset[]): GraphQLSchema {
+function buildSchema(published: Dataset[]): GraphQLSchema {
   const data = buildDataSchema(published);
   return makeExecutableSchema({
     typeDefs: [catalogueTypeDefs, recordsTypeDefs, governanceTypeDefs, data.typeDefs],

@@ -12,7 +12,7 @@ import type { GatewayContext } from './context.js';
  * a generated record type with a generated `where` input and `orderBy`. Declared links add a field
  * that resolves the linked record under the caller's rights, batched per request.
  */
-export const fieldNameOf = (id: string) => id.replace(/[^A-Za-z0-9]/g, '_');
+const fieldNameOf = (id: string) => id.replace(/[^A-Za-z0-9]/g, '_');
 const typeNameOf = (id: string) =>
   id
     .split(/[^A-Za-z0-9]+/)
@@ -30,7 +30,7 @@ const SCALAR: Record<FieldInfo['type'], { type: string; filter: string }> = {
 };
 
 /** Operator inputs shared by every generated `where` type. */
-export const dataFilterTypeDefs = /* GraphQL */ `
+const dataFilterTypeDefs = /* GraphQL */ `
   scalar SafeInt
   input StringFilter { eq: String ne: String in: [String!] nin: [String!] lt: String lte: String gt: String gte: String contains: String startsWith: String isNull: Boolean }
   input IntFilter { eq: SafeInt ne: SafeInt in: [SafeInt!] nin: [SafeInt!] lt: SafeInt lte: SafeInt gt: SafeInt gte: SafeInt isNull: Boolean }

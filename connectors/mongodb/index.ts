@@ -20,7 +20,7 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'
  * names, values are only ever operands. Comparisons are two-valued like the SQL connectors:
  * `ne` and `nin` exclude null and missing values, so `not` ($nor) agrees with in-process.
  */
-export function toMongoFilter(p: Predicate, fields: Map<string, FieldInfo>): Filter<Document> {
+function toMongoFilter(p: Predicate, fields: Map<string, FieldInfo>): Filter<Document> {
   switch (p.kind) {
     case 'and':
       return p.items.length ? { $and: p.items.map((i) => toMongoFilter(i, fields)) } : {};

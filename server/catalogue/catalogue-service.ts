@@ -24,7 +24,7 @@ export interface Department {
 }
 
 /** How a dataset is stored: the record schema as JSON text (its `$schema` key is not a legal field name everywhere) and folded search tokens. */
-export type DatasetDocument = Omit<Dataset, 'id' | 'recordSchema' | 'fields'> & {
+type DatasetDocument = Omit<Dataset, 'id' | 'recordSchema' | 'fields'> & {
   _id: string;
   recordSchemaJson: string;
   search: { title: string[]; all: string[]; keywords: string[] };

@@ -2,8 +2,7 @@ import type { FieldInfo, RecordSchema } from './record-schema.js';
 
 export const CLASSIFICATIONS = ['PUBLIC', 'INTERNAL', 'RESTRICTED', 'CONFIDENTIAL'] as const;
 export type Classification = (typeof CLASSIFICATIONS)[number];
-export const DATASET_STATUSES = ['DRAFT', 'PUBLISHED', 'DEPRECATED'] as const;
-export type DatasetStatus = (typeof DATASET_STATUSES)[number];
+export type DatasetStatus = 'DRAFT' | 'PUBLISHED' | 'DEPRECATED';
 export const UPDATE_FREQUENCIES = ['realtime', 'daily', 'weekly', 'monthly', 'quarterly', 'yearly', 'irregular'] as const;
 
 export interface DatasetLink {

@@ -3,7 +3,7 @@
  * and so do "Đất đai" and "dat dai". Stored documents carry folded tokens so that search is an
  * indexable equality match that works on every MongoDB deployment (no `$text`).
  */
-export function fold(text: string): string {
+function fold(text: string): string {
   return text
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')

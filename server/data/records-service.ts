@@ -291,10 +291,10 @@ export class RecordsService {
 }
 
 /** Marks, on a returned row, which of its values are masked (not serialised, not enumerable). */
-export const MASKED_FIELDS = Symbol('maskedFields');
+const MASKED_FIELDS = Symbol('maskedFields');
 
 /** Marks, on a returned row, the purpose it was read for, so links from it are read for the same one. */
-export const READ_PURPOSE = Symbol('readPurpose');
+const READ_PURPOSE = Symbol('readPurpose');
 
 export const purposeOf = (row: Row): string | null => (row as { [READ_PURPOSE]?: string })[READ_PURPOSE] ?? null;
 
@@ -309,7 +309,7 @@ function safeReason(message: string | undefined): string {
 }
 
 /** The dataset's unique key: `options.keyField`, else its first required field. */
-export function keyFieldOf(dataset: Dataset): string {
+function keyFieldOf(dataset: Dataset): string {
   const declared = dataset.connector.options['keyField'];
   if (typeof declared === 'string' && dataset.fields.some((f) => f.name === declared)) return declared;
   return (dataset.fields.find((f) => f.required && !f.nullable) ?? dataset.fields[0]!).name;
