@@ -1,3 +1,4 @@
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Config } from '../config.js';
 import { unauthenticated } from '../errors.js';
@@ -7,16 +8,31 @@ type JwtConfig = Config['jwt'];
 
 const DEPARTMENT_CODE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
+const keys = new WeakMap<JwtConfig, KeyObject>();
+
+/**
+ * The key as a KeyObject, made once per configuration: given a string, jsonwebtoken first tries
+ * to parse it as a public key on every call, which cost most of a request's CPU.
+ */
+function verificationKey(config: JwtConfig): KeyObject {
+  let key = keys.get(config);
+  if (!key) {
+    key = config.algorithms.includes('HS256') ? createSecretKey(Buffer.from(config.secret ?? '')) : createPublicKey(config.publicKey ?? '');
+    keys.set(config, key);
+  }
+  return key;
+}
+
 /**
  * Verifies a bearer token. Algorithms are pinned from configuration, so `alg: none` or an HS256
  * token forged with a public key as the secret never verifies. Every failure is UNAUTHENTICATED
  * with a message that names the reason but never echoes the token.
  */
 export function verifyToken(token: string, config: JwtConfig): Principal {
-  const key = config.algorithms.includes('HS256') ? config.secret : config.publicKey;
+  const key = verificationKey(config);
   let payload: string | jwt.JwtPayload;
   try {
-    payload = jwt.verify(token, key ?? '', {
+    payload = jwt.verify(token, key, {
       algorithms: config.algorithms as jwt.Algorithm[],
       issuer: config.issuer,
       audience: config.audience,
