@@ -123,6 +123,15 @@ describe('catalogue search', () => {
     expect(codeOf(await gw.gql(SEARCH, { first: -1 }, analyst))).toBe('BAD_USER_INPUT');
   });
 
+  it('shows a dataset’s new title right after it changes, though its page was served before', async () => {
+    const page = async () => (await search({ search: 'thong ke so 7', first: 5 })).edges.map((e) => e.node.title);
+    expect(await page()).toContain('Thống kê số 7');
+    const admin = { id: 'admin', department: 'platform', roles: ['admin' as const] };
+    await gw.catalogue.update(admin, 'tai-chinh.bulk-07', { title: 'Thống kê số 7 (bản sửa đổi)' });
+    expect(await page()).toContain('Thống kê số 7 (bản sửa đổi)');
+    await gw.catalogue.update(admin, 'tai-chinh.bulk-07', { title: 'Thống kê số 7' });
+  });
+
   it('lists the departments', async () => {
     const result = await gw.gql<{ departments: { code: string }[] }>('{ departments { code name } }', undefined, analyst);
     expect(result.data?.departments.map((d) => d.code)).toEqual(

@@ -55,6 +55,8 @@ export interface DatasetConnection {
 }
 
 const VISIBLE_TO_ALL: DatasetStatus[] = ['PUBLISHED', 'DEPRECATED'];
+/** Datasets kept in memory for search result pages. */
+const RECENT_DATASETS = 5000;
 
 function searchTokens(d: Pick<Dataset, 'title' | 'titleEn' | 'description' | 'descriptionEn' | 'keywords' | 'recordSchema'>) {
   const title = tokenize([d.title, d.titleEn ?? ''].join(' '));
@@ -82,6 +84,7 @@ export class CatalogueService {
   readonly searchIndex: CatalogueSearchIndex;
   private readonly meta: Collection<{ _id: string; changes: number }>;
   private departmentCache: { at: number; list: Department[] } | null = null;
+  private readonly recentDatasets = new Map<string, Dataset>();
 
   constructor(
     db: Db,
@@ -203,6 +206,7 @@ export class CatalogueService {
   /** Stores the last source check. Not a metadata change: no version bump, no search refresh. */
   async recordHealth(id: string, health: DatasetHealth): Promise<void> {
     await this.datasets.updateOne({ _id: id }, { $set: { health } });
+    this.recentDatasets.delete(id);
   }
 
   /** Moves a dataset between statuses only from the given ones; a lost race or a wrong status is CONFLICT. */
@@ -268,11 +272,10 @@ export class CatalogueService {
     );
     const start = after ? hits.findIndex((h) => h.rank < after[0] || (h.rank === after[0] && h.id > after[1])) : 0;
     const pageHits = start < 0 ? [] : hits.slice(start, start + first);
-    const docs = pageHits.length > 0 ? await this.datasets.find({ _id: { $in: pageHits.map((h) => h.id) } }).toArray() : [];
-    const byId = new Map(docs.map((d) => [d._id, d]));
+    const byId = await this.pageDatasets(pageHits.map((h) => h.id));
     const edges = pageHits.flatMap((h) => {
-      const doc = byId.get(h.id);
-      return doc ? [{ cursor: encodeCursor([h.rank, h.id]), node: toDataset(doc) }] : [];
+      const dataset = byId.get(h.id);
+      return dataset ? [{ cursor: encodeCursor([h.rank, h.id]), node: dataset }] : [];
     });
     const facet = (counts: Map<string, number>): FacetCount[] =>
       [...counts].map(([value, count]) => ({ value, count })).sort((a, b) => b.count - a.count || a.value.localeCompare(b.value));
@@ -291,6 +294,31 @@ export class CatalogueService {
 
   private recordChange(principal: Principal, action: string, doc: DatasetDocument, detail: Record<string, unknown>) {
     return this.audit({ actor: principal.id, actorDepartment: principal.department, action, datasetId: doc._id, datasetDepartment: doc.department, detail });
+  }
+
+  /**
+   * The datasets of a result page. Recently served ones come from memory while the search index
+   * holds the same version (same updatedAt), so popular pages cost no MongoDB round trip; the
+   * others are read by id.
+   */
+  private async pageDatasets(ids: string[]): Promise<Map<string, Dataset>> {
+    const found = new Map<string, Dataset>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const cached = this.recentDatasets.get(id);
+      if (cached && cached.updatedAt.getTime() === this.searchIndex.updatedAtOf(id)) found.set(id, cached);
+      else missing.push(id);
+    }
+    if (missing.length > 0) {
+      for (const doc of await this.datasets.find({ _id: { $in: missing } }).toArray()) {
+        const dataset = toDataset(doc);
+        found.set(doc._id, dataset);
+        this.recentDatasets.delete(doc._id);
+        if (this.recentDatasets.size >= RECENT_DATASETS) this.recentDatasets.delete(this.recentDatasets.keys().next().value!);
+        this.recentDatasets.set(doc._id, dataset);
+      }
+    }
+    return found;
   }
 
   /** Records a write: the search index of this process at once, other replicas through the change counter. */

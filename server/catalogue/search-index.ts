@@ -79,6 +79,12 @@ export class CatalogueSearchIndex {
     return this.docNoById.size;
   }
 
+  /** The updatedAt (ms) of the version of a dataset the index holds, or undefined. */
+  updatedAtOf(id: string): number | undefined {
+    const docNo = this.docNoById.get(id);
+    return docNo === undefined ? undefined : this.entries[docNo]?.updatedAt.getTime();
+  }
+
   /** Applies one dataset as stored (after a write by this process, or from a refresh). */
   apply(doc: IndexedDataset): void {
     const old = this.docNoById.get(doc._id);
