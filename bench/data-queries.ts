@@ -23,7 +23,7 @@ export async function run(): Promise<void> {
     if (body.errors) throw new Error(JSON.stringify(body.errors));
     return body.data;
   };
-  const pool = new pg.Pool({ connectionString: config.sourceCredentials['residents-db'], max: 2 });
+  const pool = new pg.Pool({ connectionString: config.sourceCredentials['residents-db']?.url, max: 2 });
   try {
     console.log('1,000 residents per page, 40 sequential requests each:');
     const typed = `{ data { cong_an_residents(first: 1000) { edges { node { ${RESIDENT_FIELDS} } } } } }`;

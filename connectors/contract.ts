@@ -1,4 +1,5 @@
 import type { FieldInfo } from '../server/catalogue/record-schema.js';
+import type { ReachContext, ReachFault, SourceCredential } from './credentials.js';
 import type { Predicate, ComparisonOperator } from './filter.js';
 
 /**
@@ -68,20 +69,38 @@ export interface SourceField {
   sourceType: string;
 }
 
-/** What a connector gets from the server: secrets by name, limits. */
+/** What a connector gets from the server: its credential entry (already checked against the binding), limits. */
 export interface ConnectorContext {
-  /** Resolves a credential reference from the binding (`options.credentials`) to its secret. */
-  credential(name: string): string | undefined;
+  /** The registry entry the binding names; the engine has checked the binding may use it. */
+  source: SourceCredential;
   fields: FieldInfo[];
   keyField: string;
   timeoutMs: number;
-  /** Folder that file-based sources must stay inside. */
-  filesDir: string;
+  /** Platform ceiling on one answer read from a source (http-json pages). */
+  maxResponseBytes: number;
 }
 
 export interface ConnectorFactory {
   readonly type: string;
   /** Checks options; returns faults (paths relative to the options object) without connecting. */
-  validateOptions(options: Record<string, unknown>): { path: string; message: string }[];
+  validateOptions(options: Record<string, unknown>): ReachFault[];
+  /**
+   * Checks valid options against the credential they name: only what the entry may reach, and
+   * never a system schema or database (nor the catalogue's own), whatever the entry says.
+   * Paths are relative to the options object.
+   */
+  reachFaults(options: Record<string, unknown>, source: SourceCredential, context: ReachContext): ReachFault[];
   create(options: Record<string, unknown>, context: ConnectorContext): Connector;
+}
+
+/**
+ * Raised by a connector when the source refuses a value of the request (a date out of range for
+ * its column type, a number too large): the client's fault, reported as BAD_USER_INPUT and never
+ * counted against the source's health.
+ */
+export class SourceRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SourceRequestError';
+  }
 }

@@ -133,9 +133,9 @@ export async function loadSampleSources(targets: SampleSourceTargets, options: {
     ['cong-an.residents', data.people.length, () => loadPostgres(targets.postgresUrl, data.people, options.force, options.progress)],
     ['tai-chinh.business-registrations', data.enterprises.length, () => loadMysql(targets.mysqlUrl, data.enterprises, options.force, options.progress)],
     ['nong-nghiep-moi-truong.land-parcels', data.parcels.length, () => loadMongo(targets.mongoUri, data.parcels, options.force, options.progress)],
-    ['giao-duc-dao-tao.schools', data.schools.length, () => writeCsv(targets.filesDir, 'schools.csv', data.schools, options.force, options.progress)],
-    ['khoa-hoc-cong-nghe.science-organizations', data.science.length, () => writeCsv(targets.filesDir, 'science-organizations.csv', data.science, options.force, options.progress)],
-    ['tai-chinh.public-investment-projects', data.projects.length, () => writeCsv(targets.filesDir, 'public-investment-projects.csv', data.projects, options.force, options.progress)],
+    ['giao-duc-dao-tao.schools', data.schools.length, () => writeCsv(join(targets.filesDir, 'giao-duc-dao-tao'), 'schools.csv', data.schools, options.force, options.progress)],
+    ['khoa-hoc-cong-nghe.science-organizations', data.science.length, () => writeCsv(join(targets.filesDir, 'khoa-hoc-cong-nghe'), 'science-organizations.csv', data.science, options.force, options.progress)],
+    ['tai-chinh.public-investment-projects', data.projects.length, () => writeCsv(join(targets.filesDir, 'tai-chinh'), 'public-investment-projects.csv', data.projects, options.force, options.progress)],
   ];
   const reports: SourceReport[] = [];
   for (const [source, rows, load] of jobs) {
@@ -148,16 +148,6 @@ export async function loadSampleSources(targets: SampleSourceTargets, options: {
     }
   }
   return reports;
-}
-
-/** Where the samples go on this machine: the sources named in the sample catalogue's bindings. */
-export function sampleTargets(credentials: Record<string, string>, filesDir: string): SampleSourceTargets {
-  const need = (name: string) => {
-    const value = credentials[name];
-    if (!value) throw new Error(`no credentials configured under the name "${name}"`);
-    return value;
-  };
-  return { postgresUrl: need('residents-db'), mysqlUrl: need('business-db'), mongoUri: need('land-db'), filesDir };
 }
 
 /** Progress on a terminal: one line rewritten in place; elsewhere a line per finished source. */

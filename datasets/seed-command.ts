@@ -2,11 +2,11 @@ import { MongoClient } from 'mongodb';
 import { ConfigError, loadConfig } from '../server/config.js';
 import { CatalogueService } from '../server/catalogue/catalogue-service.js';
 import { AuditLog } from '../server/governance/audit-log.js';
-import { checkConnectorBinding } from '../connectors/registry.js';
+import { bindingCheck } from '../server/gateway.js';
 import { createLogger } from '../server/logger.js';
 import { resolveMongo } from '../server/mongo/resolve-mongo.js';
 import { loadSampleCatalogue } from './sample-catalogue.js';
-import { loadSampleSources, sampleTargets, terminalProgress } from './sample-sources.js';
+import { loadSampleSources, terminalProgress } from './sample-sources.js';
 
 /**
  * `npm run seed`: loads the sample departments and any sample dataset missing from the
@@ -23,12 +23,12 @@ async function main(): Promise<void> {
     await client.connect();
     const db = client.db(config.mongoDb);
     const auditLog = new AuditLog(db, config.governance.auditSecret);
-    const catalogue = new CatalogueService(db, checkConnectorBinding, (entry) => auditLog.append(entry), config.limits.maxPageSize);
+    const catalogue = new CatalogueService(db, bindingCheck(config), (entry) => auditLog.append(entry), config.limits.maxPageSize);
     await catalogue.ensureIndexes();
     const { registered } = await loadSampleCatalogue(catalogue, logger);
     process.stdout.write(`sample catalogue loaded: ${registered} dataset(s) added\n`);
-    const credentials = { 'land-db': mongo.uri, ...config.sourceCredentials };
-    const reports = await loadSampleSources(sampleTargets(credentials, config.sourceFilesDir), { force: true, logger, progress: terminalProgress() });
+    const targets = { postgresUrl: config.sampleAdmin.postgresUrl, mysqlUrl: config.sampleAdmin.mysqlUrl, mongoUri: mongo.uri, filesDir: config.sourceFilesDir };
+    const reports = await loadSampleSources(targets, { force: true, logger, progress: terminalProgress() });
     for (const r of reports) process.stdout.write(`${r.source}: ${r.status === 'failed' ? `FAILED (${r.reason})` : `${r.rows.toLocaleString('en')} rows ${r.status}`}\n`);
     if (reports.some((r) => r.status === 'failed')) process.exitCode = 1;
   } finally {

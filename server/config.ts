@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
+import type { SourceCredential } from '../connectors/credentials.js';
 import { projectRoot } from './paths.js';
 
 /**
@@ -9,6 +10,7 @@ import { projectRoot } from './paths.js';
 export const DEVELOPMENT_JWT_SECRET = 'kho-du-lieu-local-development-secret-do-not-use-in-production';
 export const DEVELOPMENT_AUDIT_SECRET = 'kho-du-lieu-local-audit-chain-key-do-not-use-in-production';
 export const DEVELOPMENT_MASK_SECRET = 'kho-du-lieu-local-mask-hash-key-do-not-use-in-production';
+export const DEVELOPMENT_CURSOR_SECRET = 'kho-du-lieu-local-cursor-seal-key-do-not-use-in-production';
 
 export interface Config {
   nodeEnv: 'development' | 'test' | 'production';
@@ -21,6 +23,8 @@ export interface Config {
   /** Where the local MongoDB keeps its files so that `npm start` survives a restart. */
   dataDir: string;
   seedOnStart: boolean;
+  /** Development only: the accounts the sample set-up loads sample sources and creates read-only accounts with. */
+  sampleAdmin: { postgresUrl: string; mysqlUrl: string };
   jwt: {
     secret?: string;
     publicKey?: string;
@@ -28,18 +32,36 @@ export interface Config {
     issuer: string;
     audience: string;
     clockToleranceSeconds: number;
+    /** Longest lifetime a token may have (exp − iat, and exp − now). */
+    maxLifetimeSeconds: number;
   };
-  /** Source credentials by the name connector bindings use; never stored in the catalogue. */
-  sourceCredentials: Record<string, string>;
+  /** Browser origins allowed to call the API cross-origin; none by default. */
+  corsOrigins: string[];
+  /** When set, /metrics needs `Authorization: Bearer <this>`. */
+  metricsToken?: string;
+  /** The source credential registry by the name bindings use; never stored in the catalogue. */
+  sourceCredentials: Record<string, SourceCredential>;
   sourceTimeoutMs: number;
-  /** File-based sources (csv) must lie inside this folder. */
+  /** Relative csv folders of the registry resolve against this folder. */
   sourceFilesDir: string;
+  /** Platform ceiling on one answer read from a source; bindings may only ask for less. */
+  sourceMaxResponseBytes: number;
   sourceBreaker: { threshold: number; halfOpenAfterMs: number };
+  export: {
+    /** Exports one principal may run at once. */
+    maxPerCaller: number;
+    /** Exports the whole process runs at once. */
+    maxConcurrent: number;
+    /** An export whose client reads nothing for this long is cut. */
+    idleTimeoutMs: number;
+  };
   governance: {
     /** Key of the audit chain's HMAC: whoever holds it could rewrite the chain undetected. */
     auditSecret: string;
     /** Key of HASH masks: whoever holds it could test guesses of masked values. */
     maskSecret: string;
+    /** Key sealing data cursors, which carry key values the caller may not see. */
+    cursorSecret: string;
     /** For measurement only: reads are not audited. Refused in production. */
     auditEnabled: boolean;
     /** Longest access a request may ask for. */
@@ -71,12 +93,17 @@ const envSchema = {
     MONGODB_DB: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,63}$', default: 'kho_du_lieu' },
     DATA_DIR: { type: 'string', minLength: 1, default: '.data' },
     SEED_ON_START: { type: 'boolean', default: true },
+    SAMPLE_POSTGRES_ADMIN_URL: { type: 'string', pattern: '^postgres(ql)?://', default: 'postgres://postgres@127.0.0.1:5432/test' },
+    SAMPLE_MYSQL_ADMIN_URL: { type: 'string', pattern: '^mysql://', default: 'mysql://root@127.0.0.1:3306/test' },
     JWT_SECRET: { type: 'string', minLength: 32 },
     JWT_PUBLIC_KEY: { type: 'string', pattern: '-----BEGIN' },
     JWT_ALGORITHMS: { type: 'string', pattern: '^(HS256|RS256|ES256)(,(HS256|RS256|ES256))*$' },
     JWT_ISSUER: { type: 'string', minLength: 1, default: 'kho-du-lieu' },
     JWT_AUDIENCE: { type: 'string', minLength: 1, default: 'kho-du-lieu-gateway' },
     JWT_CLOCK_TOLERANCE_SECONDS: { type: 'integer', minimum: 0, maximum: 300, default: 30 },
+    JWT_MAX_LIFETIME_SECONDS: { type: 'integer', minimum: 60, maximum: 7 * 86_400, default: 12 * 3600 },
+    CORS_ORIGINS: { type: 'string', pattern: '^https?://[^,\\s]+(,https?://[^,\\s]+)*$' },
+    METRICS_TOKEN: { type: 'string', minLength: 16 },
     MAX_BODY_BYTES: { type: 'integer', minimum: 1024, default: 100_000 },
     QUERY_MAX_DEPTH: { type: 'integer', minimum: 2, default: 10 },
     QUERY_MAX_ALIASES: { type: 'integer', minimum: 0, default: 15 },
@@ -88,8 +115,13 @@ const envSchema = {
     SOURCE_TIMEOUT_MS: { type: 'integer', minimum: 50, default: 10_000 },
     SOURCE_FILES_DIR: { type: 'string', minLength: 1, default: 'datasets/sources' },
     SOURCE_BREAKER_THRESHOLD: { type: 'integer', minimum: 1, default: 5 },
+    SOURCE_MAX_RESPONSE_BYTES: { type: 'integer', minimum: 1024, maximum: 256 * 1024 * 1024, default: 16 * 1024 * 1024 },
+    EXPORT_MAX_PER_CALLER: { type: 'integer', minimum: 1, maximum: 100, default: 2 },
+    EXPORT_MAX_CONCURRENT: { type: 'integer', minimum: 1, maximum: 1000, default: 16 },
+    EXPORT_IDLE_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 30_000 },
     AUDIT_SECRET: { type: 'string', minLength: 32 },
     MASK_SECRET: { type: 'string', minLength: 32 },
+    CURSOR_SECRET: { type: 'string', minLength: 32 },
     AUDIT_ENABLED: { type: 'boolean', default: true },
     ACCESS_MAX_DAYS: { type: 'integer', minimum: 1, maximum: 3650, default: 365 },
     STEWARD_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
@@ -107,12 +139,17 @@ interface ValidatedEnv {
   MONGODB_DB: string;
   DATA_DIR: string;
   SEED_ON_START: boolean;
+  SAMPLE_POSTGRES_ADMIN_URL: string;
+  SAMPLE_MYSQL_ADMIN_URL: string;
   JWT_SECRET?: string;
   JWT_PUBLIC_KEY?: string;
   JWT_ALGORITHMS?: string;
   JWT_ISSUER: string;
   JWT_AUDIENCE: string;
   JWT_CLOCK_TOLERANCE_SECONDS: number;
+  JWT_MAX_LIFETIME_SECONDS: number;
+  CORS_ORIGINS?: string;
+  METRICS_TOKEN?: string;
   MAX_BODY_BYTES: number;
   QUERY_MAX_DEPTH: number;
   QUERY_MAX_ALIASES: number;
@@ -124,20 +161,88 @@ interface ValidatedEnv {
   SOURCE_TIMEOUT_MS: number;
   SOURCE_FILES_DIR: string;
   SOURCE_BREAKER_THRESHOLD: number;
+  SOURCE_MAX_RESPONSE_BYTES: number;
+  EXPORT_MAX_PER_CALLER: number;
+  EXPORT_MAX_CONCURRENT: number;
+  EXPORT_IDLE_TIMEOUT_MS: number;
   AUDIT_SECRET?: string;
   MASK_SECRET?: string;
+  CURSOR_SECRET?: string;
   AUDIT_ENABLED: boolean;
   ACCESS_MAX_DAYS: number;
   STEWARD_WEBHOOK_URL?: string;
   SOURCE_BREAKER_HALF_OPEN_MS: number;
 }
 
-/** The sample sources on this machine's local servers; production sets SOURCE_CREDENTIALS. */
-const LOCAL_SOURCE_CREDENTIALS: Record<string, string> = {
-  'residents-db': 'postgres://postgres@127.0.0.1:5432/test',
-  'health-db': 'postgres://postgres@127.0.0.1:5432/test',
-  'business-db': 'mysql://root@127.0.0.1:3306/test',
+/**
+ * The sample sources on this machine's local servers, each through a read-only account that
+ * the sample set-up creates with SELECT on its own department's tables only. The MongoDB and
+ * JSON API entries get their addresses at start (main.ts); production sets SOURCE_CREDENTIALS.
+ */
+export const LOCAL_SOURCE_CREDENTIALS: Record<string, RegistryEntry> = {
+  'residents-db': { type: 'postgres', url: 'postgres://kho_cong_an_doc:kho_cong_an_doc@127.0.0.1:5432/test', departments: ['cong-an'], reach: { tables: ['cong_an.residents'] } },
+  'health-db': { type: 'postgres', url: 'postgres://kho_y_te_doc:kho_y_te_doc@127.0.0.1:5432/test', departments: ['y-te'], reach: { tables: ['y_te.vaccinations'] } },
+  'business-db': { type: 'mysql', url: 'mysql://kho_tai_chinh_doc:kho_tai_chinh_doc@127.0.0.1:3306/test', departments: ['tai-chinh'], reach: { tables: ['test.business_registrations'] } },
+  'education-files': { type: 'csv', folder: 'giao-duc-dao-tao', departments: ['giao-duc-dao-tao'], reach: {} },
+  'science-files': { type: 'csv', folder: 'khoa-hoc-cong-nghe', departments: ['khoa-hoc-cong-nghe'], reach: {} },
+  'finance-files': { type: 'csv', folder: 'tai-chinh', departments: ['tai-chinh'], reach: {} },
 };
+
+/** One entry of SOURCE_CREDENTIALS as written: the name is its key, the owner defaults to the first department. */
+export type RegistryEntry = Omit<SourceCredential, 'name' | 'owner'> & { owner?: string };
+
+const IDENTIFIER_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,62}\\.([A-Za-z_][A-Za-z0-9_]{0,62}|\\*)$';
+const MONGO_NAME_PATTERN = '^[A-Za-z0-9_-]{1,64}\\.([A-Za-z0-9_-]{1,64}|\\*)$';
+const registrySchema = {
+  type: 'object',
+  propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
+  additionalProperties: {
+    type: 'object',
+    required: ['type', 'departments'],
+    additionalProperties: false,
+    properties: {
+      type: { enum: ['postgres', 'mysql', 'mongodb', 'http-json', 'csv'] },
+      url: { type: 'string', pattern: '^(postgres|postgresql|mysql|mongodb|mongodb\\+srv|https?)://' },
+      folder: { type: 'string', minLength: 1 },
+      departments: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } },
+      owner: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' },
+      reach: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          tables: { type: 'array', items: { type: 'string', pattern: IDENTIFIER_PATTERN } },
+          collections: { type: 'array', items: { type: 'string', pattern: MONGO_NAME_PATTERN } },
+          pathPrefix: { type: 'string', pattern: '^/([A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*)?$' },
+        },
+      },
+    },
+    allOf: [
+      { if: { properties: { type: { const: 'csv' } } }, then: { required: ['folder'] }, else: { required: ['url'] } },
+    ],
+  },
+} as const;
+
+/**
+ * Parses SOURCE_CREDENTIALS (or the local defaults) into the registry: every entry with its
+ * type, connection, departments and reach, csv folders made absolute under `filesDir`.
+ */
+export function parseSourceRegistry(value: unknown, filesDir: string): Record<string, SourceCredential> {
+  const ajv = new Ajv({ allErrors: true });
+  const check = ajv.compile(registrySchema);
+  if (!check(value)) {
+    const faults = (check.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message}`);
+    throw new ConfigError(`SOURCE_CREDENTIALS is invalid (${faults.join('; ')}); each entry is { type, url | folder, departments: [...], reach: { tables | collections | pathPrefix } }.`);
+  }
+  const registry: Record<string, SourceCredential> = {};
+  for (const [name, entry] of Object.entries(value as Record<string, RegistryEntry>)) {
+    if (entry.owner && !entry.departments.includes(entry.owner)) throw new ConfigError(`SOURCE_CREDENTIALS.${name}: owner must be one of its departments.`);
+    const credential: SourceCredential = { name, type: entry.type, departments: entry.departments, owner: entry.owner ?? entry.departments[0]!, reach: entry.reach ?? {} };
+    if (entry.url) credential.url = entry.url;
+    if (entry.folder) credential.folder = resolve(filesDir, entry.folder);
+    registry[name] = credential;
+  }
+  return registry;
+}
 
 export class ConfigError extends Error {}
 
@@ -161,25 +266,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const auditSecret = v.AUDIT_SECRET ?? DEVELOPMENT_AUDIT_SECRET;
   const maskSecret = v.MASK_SECRET ?? DEVELOPMENT_MASK_SECRET;
+  const cursorSecret = v.CURSOR_SECRET ?? DEVELOPMENT_CURSOR_SECRET;
   if (nodeEnv === 'production') {
     if (secret === DEVELOPMENT_JWT_SECRET) {
       throw new ConfigError('Refusing to start in production with the development JWT secret: set JWT_PUBLIC_KEY (RS256/ES256) or a JWT_SECRET of your own.');
     }
-    if (auditSecret === DEVELOPMENT_AUDIT_SECRET || maskSecret === DEVELOPMENT_MASK_SECRET) {
-      throw new ConfigError('Refusing to start in production with development AUDIT_SECRET or MASK_SECRET.');
+    if (auditSecret === DEVELOPMENT_AUDIT_SECRET || maskSecret === DEVELOPMENT_MASK_SECRET || cursorSecret === DEVELOPMENT_CURSOR_SECRET) {
+      throw new ConfigError('Refusing to start in production with development AUDIT_SECRET, MASK_SECRET or CURSOR_SECRET.');
     }
+    if (!v.SOURCE_CREDENTIALS) throw new ConfigError('Refusing to start in production without SOURCE_CREDENTIALS: the local sample credentials are for development.');
     if (!v.AUDIT_ENABLED) throw new ConfigError('AUDIT_ENABLED=false is for measurement only and refused in production.');
   }
-  let sourceCredentials = LOCAL_SOURCE_CREDENTIALS;
+  const sourceFilesDir = resolve(projectRoot, v.SOURCE_FILES_DIR);
+  let registry: unknown = LOCAL_SOURCE_CREDENTIALS;
   if (v.SOURCE_CREDENTIALS) {
     try {
-      const parsed: unknown = JSON.parse(v.SOURCE_CREDENTIALS);
-      if (typeof parsed !== 'object' || parsed === null || Object.values(parsed).some((x) => typeof x !== 'string')) throw new Error();
-      sourceCredentials = parsed as Record<string, string>;
+      registry = JSON.parse(v.SOURCE_CREDENTIALS);
     } catch {
-      throw new ConfigError('SOURCE_CREDENTIALS must be a JSON object of credential name to connection string.');
+      throw new ConfigError('SOURCE_CREDENTIALS must be JSON: an object of credential name to { type, url | folder, departments, reach }.');
     }
   }
+  const sourceCredentials = parseSourceRegistry(registry, sourceFilesDir);
   if (algorithms.includes('HS256') && !secret) throw new ConfigError('JWT_ALGORITHMS includes HS256 but no JWT_SECRET is set.');
   if (algorithms.some((a) => a !== 'HS256') && !publicKey) throw new ConfigError('RS256/ES256 need JWT_PUBLIC_KEY.');
 
@@ -191,17 +298,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mongoDb: v.MONGODB_DB,
     dataDir: v.DATA_DIR,
     seedOnStart: v.SEED_ON_START,
+    sampleAdmin: { postgresUrl: v.SAMPLE_POSTGRES_ADMIN_URL, mysqlUrl: v.SAMPLE_MYSQL_ADMIN_URL },
     jwt: {
       algorithms,
       issuer: v.JWT_ISSUER,
       audience: v.JWT_AUDIENCE,
       clockToleranceSeconds: v.JWT_CLOCK_TOLERANCE_SECONDS,
+      maxLifetimeSeconds: v.JWT_MAX_LIFETIME_SECONDS,
     },
+    corsOrigins: v.CORS_ORIGINS ? v.CORS_ORIGINS.split(',') : [],
     sourceCredentials,
     sourceTimeoutMs: v.SOURCE_TIMEOUT_MS,
-    sourceFilesDir: resolve(projectRoot, v.SOURCE_FILES_DIR),
+    sourceFilesDir,
+    sourceMaxResponseBytes: v.SOURCE_MAX_RESPONSE_BYTES,
     sourceBreaker: { threshold: v.SOURCE_BREAKER_THRESHOLD, halfOpenAfterMs: v.SOURCE_BREAKER_HALF_OPEN_MS },
-    governance: { auditSecret, maskSecret, auditEnabled: v.AUDIT_ENABLED, maxAccessDays: v.ACCESS_MAX_DAYS },
+    export: { maxPerCaller: v.EXPORT_MAX_PER_CALLER, maxConcurrent: v.EXPORT_MAX_CONCURRENT, idleTimeoutMs: v.EXPORT_IDLE_TIMEOUT_MS },
+    governance: { auditSecret, maskSecret, cursorSecret, auditEnabled: v.AUDIT_ENABLED, maxAccessDays: v.ACCESS_MAX_DAYS },
     limits: {
       maxBodyBytes: v.MAX_BODY_BYTES,
       maxDepth: v.QUERY_MAX_DEPTH,
@@ -215,6 +327,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
   if (v.MONGODB_URI) config.mongoUri = v.MONGODB_URI;
   if (v.STEWARD_WEBHOOK_URL) config.governance.webhookUrl = v.STEWARD_WEBHOOK_URL;
+  if (v.METRICS_TOKEN) config.metricsToken = v.METRICS_TOKEN;
   if (secret) config.jwt.secret = secret;
   if (publicKey) config.jwt.publicKey = publicKey;
   return config;

@@ -1,7 +1,8 @@
 import type { Db } from 'mongodb';
-import { checkConnectorBinding } from '../connectors/registry.js';
+import { checkBinding } from '../connectors/registry.js';
 import { LiveSchema } from '../schema/build-schema.js';
 import { CatalogueService } from './catalogue/catalogue-service.js';
+import type { ConnectorBindingCheck } from './catalogue/dataset-validation.js';
 import { RecordsService } from './data/records-service.js';
 import { AccessService } from './governance/access-service.js';
 import { AuditLog, type AuditEntry } from './governance/audit-log.js';
@@ -10,12 +11,18 @@ import type { Config } from './config.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './logger.js';
 
+/** A binding is checked against the credential registry as it is when asked, so a change applies at once. */
+export function bindingCheck(config: Config): ConnectorBindingCheck {
+  return (binding, path, department) =>
+    checkBinding(binding, department, config.sourceCredentials, { catalogueDatabase: config.mongoDb }).faults.map((f) => ({ path: `${path}.${f.path}`, message: f.message }));
+}
+
 /** Wires the domain services and the HTTP app over one catalogue database. */
 export async function createGateway(config: Config, logger: Logger, db: Db) {
   const auditLog = new AuditLog(db, config.governance.auditSecret);
   await auditLog.ensureIndexes();
   const audit = (entry: AuditEntry) => auditLog.append(entry);
-  const catalogue = new CatalogueService(db, checkConnectorBinding, audit, config.limits.maxPageSize);
+  const catalogue = new CatalogueService(db, bindingCheck(config), audit, config.limits.maxPageSize);
   await catalogue.ensureIndexes();
   await catalogue.searchIndex.refreshIfStale(true);
   const access = new AccessService(db, catalogue, audit, webhookNotifier(config.governance.webhookUrl, logger), config.governance.maxAccessDays);

@@ -4,8 +4,9 @@ import { MongoClient } from 'mongodb';
 import { postgresAnswers, startEmbeddedPostgres } from '../datasets/embedded-postgres.js';
 import { startSampleApi } from '../datasets/sample-api.js';
 import { loadSampleCatalogue } from '../datasets/sample-catalogue.js';
-import { loadSampleSources, sampleTargets } from '../datasets/sample-sources.js';
-import { ConfigError, loadConfig } from './config.js';
+import { sampleRuntimeCredentials } from '../datasets/sample-credentials.js';
+import { loadSampleSources } from '../datasets/sample-sources.js';
+import { ConfigError, loadConfig, parseSourceRegistry } from './config.js';
 import { createGateway } from './gateway.js';
 import { createLogger } from './logger.js';
 import { resolveMongo } from './mongo/resolve-mongo.js';
@@ -29,19 +30,26 @@ async function main(): Promise<void> {
   // The sample departments' own systems: the health API is served by this process, land parcels
   // live in a database of their own on the local MongoDB. Explicit SOURCE_CREDENTIALS win.
   const sampleApi = config.seedOnStart ? await startSampleApi() : null;
-  config.sourceCredentials = { 'land-db': mongo.uri, ...(sampleApi ? { 'health-api': sampleApi.url } : {}), ...config.sourceCredentials };
+  if (sampleApi) {
+    const runtime = parseSourceRegistry(sampleRuntimeCredentials({ mongoUri: mongo.uri, apiUrl: sampleApi.url }), config.sourceFilesDir);
+    config.sourceCredentials = { ...runtime, ...config.sourceCredentials };
+  }
   // Without a PostgreSQL server the Công an sample runs on embedded PGlite instead.
   let embeddedPostgres: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
   const residentsDb = config.sourceCredentials['residents-db'];
-  if (config.seedOnStart && residentsDb && !(await postgresAnswers(residentsDb))) {
+  if (config.seedOnStart && residentsDb?.url && !(await postgresAnswers(config.sampleAdmin.postgresUrl))) {
     embeddedPostgres = await startEmbeddedPostgres(join(resolve(config.dataDir), 'pglite'));
-    config.sourceCredentials = { ...config.sourceCredentials, 'residents-db': embeddedPostgres.url, 'health-db': embeddedPostgres.url };
+    for (const name of ['residents-db', 'health-db']) {
+      const entry = config.sourceCredentials[name];
+      if (entry) entry.url = embeddedPostgres.url;
+    }
+    config.sampleAdmin.postgresUrl = embeddedPostgres.url;
     logger.warn({ postgres: 'pglite' }, 'PostgreSQL does not answer; the sample PostgreSQL sources use embedded PGlite');
   }
   const gateway = await createGateway(config, logger, db);
   if (config.seedOnStart) {
     if ((await gateway.catalogue.datasets.estimatedDocumentCount()) === 0) await loadSampleCatalogue(gateway.catalogue, logger);
-    const reports = await loadSampleSources(sampleTargets(config.sourceCredentials, config.sourceFilesDir), {
+    const reports = await loadSampleSources({ postgresUrl: config.sampleAdmin.postgresUrl, mysqlUrl: config.sampleAdmin.mysqlUrl, mongoUri: mongo.uri, filesDir: config.sourceFilesDir }, {
       force: false,
       logger,
       progress: (source, done, total) => {

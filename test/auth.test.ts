@@ -84,8 +84,16 @@ describe('configuration', () => {
   it('refuses to start in production with development secrets or audit switched off', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
     expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toThrow(/development JWT secret/);
-    const own = { JWT_SECRET: 'a-production-secret-of-at-least-32-characters', AUDIT_SECRET: 'an-audit-chain-key-of-at-least-32-characters', MASK_SECRET: 'a-mask-hash-key-of-at-least-32-characters!!' };
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: own.JWT_SECRET })).toThrow(/AUDIT_SECRET or MASK_SECRET/);
+    const own = {
+      JWT_SECRET: 'a-production-secret-of-at-least-32-characters',
+      AUDIT_SECRET: 'an-audit-chain-key-of-at-least-32-characters',
+      MASK_SECRET: 'a-mask-hash-key-of-at-least-32-characters!!',
+      CURSOR_SECRET: 'a-cursor-seal-key-of-at-least-32-characters',
+      SOURCE_CREDENTIALS: '{}',
+    };
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: own.JWT_SECRET })).toThrow(/AUDIT_SECRET, MASK_SECRET or CURSOR_SECRET/);
+    expect(() => loadConfig({ NODE_ENV: 'production', ...own, CURSOR_SECRET: undefined })).toThrow(/CURSOR_SECRET/);
+    expect(() => loadConfig({ NODE_ENV: 'production', ...own, SOURCE_CREDENTIALS: undefined })).toThrow(/without SOURCE_CREDENTIALS/);
     expect(() => loadConfig({ NODE_ENV: 'production', ...own, AUDIT_ENABLED: 'false' })).toThrow(/measurement only/);
     expect(loadConfig({ NODE_ENV: 'production', ...own }).nodeEnv).toBe('production');
   });

@@ -38,7 +38,7 @@ beforeAll(async () => {
   db = await mysql.createConnection(MYSQL_URL);
   await db.query(`CREATE TABLE \`${table}\` (enterpriseCode CHAR(10) PRIMARY KEY, name VARCHAR(200), district VARCHAR(100), legalRepresentativeId CHAR(12)) CHARACTER SET utf8mb4`);
   await db.query(`INSERT INTO \`${table}\` VALUES ?`, [businesses.map((b) => Object.values(b))]);
-  gw = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify({ ...residents.credentials, 'test-mysql': MYSQL_URL }) } });
+  gw = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify({ ...residents.credentials, 'test-mysql': { type: 'mysql', url: MYSQL_URL, departments: ['tai-chinh'], reach: { tables: [`test.${table}`] } } }) } });
   analyst = gw.token('lan', 'tai-chinh', ['analyst', 'publisher']);
   police = gw.token('minh', 'cong-an', ['analyst', 'publisher']);
   await register(police, { slug: 'people', title: 'Dân cư thử nghiệm', description: 'Thử nghiệm.', classification: 'RESTRICTED', recordSchema: PEOPLE_SCHEMA, connector: residents.connector });

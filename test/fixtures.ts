@@ -18,7 +18,7 @@ export function datasetInput(overrides: Record<string, unknown> = {}): Record<st
         managerId: { type: ['string', 'null'], 'x-pii': true, 'x-mask': { strategy: 'PARTIAL', keepStart: 3, keepEnd: 3 } },
       },
     },
-    connector: { type: 'csv', options: { file: 'markets.csv' } },
+    connector: { type: 'csv', options: { file: 'markets.csv', credentials: 'test-files' } },
     links: [],
     ...overrides,
   };

@@ -37,7 +37,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-  gw = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify({ api: base }), SOURCE_TIMEOUT_MS: '3000', SOURCE_BREAKER_THRESHOLD: '2', SOURCE_BREAKER_HALF_OPEN_MS: '60000' } });
+  gw = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify({ api: { type: 'http-json', url: base, departments: ['y-te'], reach: {} } }), SOURCE_TIMEOUT_MS: '3000', SOURCE_BREAKER_THRESHOLD: '2', SOURCE_BREAKER_HALF_OPEN_MS: '60000' } });
   reader = gw.token('r', 'y-te', ['analyst']);
   const publisher = gw.token('p', 'y-te', ['publisher']);
   for (const path of ['flaky', 'cut', 'huge', 'elsewhere', 'down']) {

@@ -6,9 +6,23 @@ import { inject } from 'vitest';
 import { loadSampleCatalogue, readSampleCatalogue } from '../datasets/sample-catalogue.js';
 import { signToken } from '../server/auth/jwt.js';
 import type { Principal, Role } from '../server/auth/principal.js';
-import { loadConfig, type Config } from '../server/config.js';
+import { sampleRuntimeCredentials } from '../datasets/sample-credentials.js';
+import { LOCAL_SOURCE_CREDENTIALS, loadConfig, type Config } from '../server/config.js';
 import { createGateway } from '../server/gateway.js';
 import { createLogger } from '../server/logger.js';
+
+/**
+ * Without SOURCE_CREDENTIALS of its own, a test gateway has the sample registry (so the sample
+ * catalogue registers) and `test-files`, a csv folder every sample department may bind.
+ */
+function defaultTestCredentials() {
+  const departments = ['cong-an', 'tai-chinh', 'nong-nghiep-moi-truong', 'y-te', 'giao-duc-dao-tao', 'khoa-hoc-cong-nghe'];
+  return {
+    ...LOCAL_SOURCE_CREDENTIALS,
+    ...sampleRuntimeCredentials({ mongoUri: inject('mongoUri'), apiUrl: 'http://127.0.0.1:9' }),
+    'test-files': { type: 'csv', folder: 'test-files', departments, reach: {} },
+  };
+}
 
 export interface GqlResult<T = Record<string, unknown>> {
   status: number;
@@ -24,7 +38,7 @@ export type TestGateway = Awaited<ReturnType<typeof startTestGateway>>;
  * file reads as a user story against a real HTTP server and never shares state with another.
  */
 export async function startTestGateway(options: { env?: Record<string, string>; sampleCatalogue?: boolean; mongoUri?: string; dbName?: string } = {}) {
-  const config: Config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent', ...options.env });
+  const config: Config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent', SOURCE_CREDENTIALS: JSON.stringify(defaultTestCredentials()), ...options.env });
   const logger = createLogger(config.logLevel);
   const client = new MongoClient(options.mongoUri ?? inject('mongoUri'), { serverSelectionTimeoutMS: 3000 });
   await client.connect();

@@ -56,7 +56,7 @@ describe('reading records', () => {
   });
 
   it('gives SOURCE_UNAVAILABLE without leaking connection details when the source is down', async () => {
-    const down = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify({ 'test-pg': 'postgres://postgres:s3cret@127.0.0.1:1/test' }) }, dbName: gw.db.databaseName });
+    const down = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify({ 'test-pg': { ...source.credentials['test-pg']!, url: 'postgres://postgres:s3cret@127.0.0.1:1/test' } }) }, dbName: gw.db.databaseName });
     try {
       const result = await down.gql(RECORDS, { dataset: 'cong-an.people', first: 3 }, owner);
       expect(codeOf(result)).toBe('SOURCE_UNAVAILABLE');

@@ -11,10 +11,14 @@ import { startPagedJsonServer } from '../datasets/paged-json-server.js';
 export const PG_URL = process.env['TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const MYSQL_URL = process.env['TEST_MYSQL_URL'] ?? 'mysql://root@127.0.0.1:3306/test';
 
+/** A credential registry entry as SOURCE_CREDENTIALS takes it. */
+export type CredentialEntry = { type: string; url?: string; folder?: string; departments: string[]; reach: { tables?: string[]; collections?: string[]; pathPrefix?: string } };
+
 /** One test source holding the people rows, as a department's system would. */
 export interface TestSource {
   connector: { type: string; options: Record<string, unknown> };
-  credentials: Record<string, string>;
+  /** Registry entries for SOURCE_CREDENTIALS: only the test table, for the departments given. */
+  credentials: Record<string, CredentialEntry>;
   /** Rows in the source now, read directly, to prove a request changed nothing. */
   count(): Promise<number>;
   /** Makes reads hang until the returned function is called. */
@@ -22,7 +26,7 @@ export interface TestSource {
   drop(): Promise<void>;
 }
 
-export async function postgresSource(rows: PersonRow[], url = PG_URL): Promise<TestSource> {
+export async function postgresSource(rows: PersonRow[], url = PG_URL, departments = ['cong-an']): Promise<TestSource> {
   const schema = `t_${randomUUID().slice(0, 8)}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
@@ -34,7 +38,7 @@ export async function postgresSource(rows: PersonRow[], url = PG_URL): Promise<T
   }
   return {
     connector: { type: 'postgres', options: { schema, table: 'people', credentials: 'test-pg', keyField: 'citizenId' } },
-    credentials: { 'test-pg': url },
+    credentials: { 'test-pg': { type: 'postgres', url, departments, reach: { tables: [`${schema}.people`] } } },
     count: async () => (await admin.query(`SELECT count(*)::int AS n FROM ${schema}.people`)).rows[0].n,
     async hang() {
       const locker = new pg.Client({ connectionString: url });
@@ -53,7 +57,7 @@ export async function postgresSource(rows: PersonRow[], url = PG_URL): Promise<T
   };
 }
 
-export async function mysqlSource(rows: PersonRow[]): Promise<TestSource> {
+export async function mysqlSource(rows: PersonRow[], departments = ['cong-an']): Promise<TestSource> {
   const table = `people_${randomUUID().slice(0, 8)}`;
   const admin = await mysql.createConnection({ uri: MYSQL_URL, dateStrings: true });
   await admin.query(`CREATE TABLE \`${table}\` (\`citizenId\` VARCHAR(20) PRIMARY KEY, \`fullName\` VARCHAR(200) NOT NULL, \`district\` VARCHAR(100) NOT NULL,
@@ -62,7 +66,7 @@ export async function mysqlSource(rows: PersonRow[]): Promise<TestSource> {
   await admin.query(`INSERT INTO \`${table}\` VALUES ?`, [rows.map((r) => [r.citizenId, r.fullName, r.district, r.birthYear, r.birthDate, r.income, r.active, r.note])]);
   return {
     connector: { type: 'mysql', options: { table, credentials: 'test-mysql', keyField: 'citizenId' } },
-    credentials: { 'test-mysql': MYSQL_URL },
+    credentials: { 'test-mysql': { type: 'mysql', url: MYSQL_URL, departments, reach: { tables: [`${new URL(MYSQL_URL).pathname.slice(1)}.${table}`] } } },
     count: async () => ((await admin.query(`SELECT count(*) AS n FROM \`${table}\``))[0] as { n: number }[])[0]!.n,
     async hang() {
       const locker = await mysql.createConnection({ uri: MYSQL_URL });
@@ -80,7 +84,7 @@ export async function mysqlSource(rows: PersonRow[]): Promise<TestSource> {
 }
 
 /** A department's own MongoDB database (separate from the catalogue's), reached through a relay that can hang. */
-export async function mongodbSource(rows: PersonRow[]): Promise<TestSource> {
+export async function mongodbSource(rows: PersonRow[], departments = ['cong-an']): Promise<TestSource> {
   const uri = inject('mongoUri');
   const database = `src_${randomUUID().slice(0, 8)}`;
   const client = new MongoClient(uri);
@@ -92,7 +96,7 @@ export async function mongodbSource(rows: PersonRow[]): Promise<TestSource> {
   const proxy = await startTcpProxy(target.hostname, Number(target.port));
   return {
     connector: { type: 'mongodb', options: { database, collection: 'people', credentials: 'test-mongo', keyField: 'citizenId' } },
-    credentials: { 'test-mongo': `mongodb://127.0.0.1:${proxy.port}/?directConnection=true` },
+    credentials: { 'test-mongo': { type: 'mongodb', url: `mongodb://127.0.0.1:${proxy.port}/?directConnection=true`, departments, reach: { collections: [`${database}.people`] } } },
     count: () => collection.countDocuments(),
     async hang() {
       proxy.pause();
@@ -107,7 +111,7 @@ export async function mongodbSource(rows: PersonRow[]): Promise<TestSource> {
 }
 
 /** A CSV file in a source files folder of its own. */
-export async function csvSource(rows: PersonRow[]): Promise<TestSource & { filesDir: string }> {
+export async function csvSource(rows: PersonRow[], departments = ['cong-an']): Promise<TestSource & { filesDir: string }> {
   const { mkdtemp, readFile, rm, writeFile, rename } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
@@ -118,8 +122,8 @@ export async function csvSource(rows: PersonRow[]): Promise<TestSource & { files
   await writeFile(join(filesDir, 'people.csv'), text);
   return {
     filesDir,
-    connector: { type: 'csv', options: { file: 'people.csv', keyField: 'citizenId' } },
-    credentials: {},
+    connector: { type: 'csv', options: { file: 'people.csv', credentials: 'test-csv', keyField: 'citizenId' } },
+    credentials: { 'test-csv': { type: 'csv', folder: filesDir, departments, reach: {} } },
     count: async () => (await readFile(join(filesDir, 'people.csv'), 'utf8')).trim().split('\n').length - 1,
     async hang() {
       // A named pipe with no writer: opening it blocks, as a stalled network file system would.
@@ -141,13 +145,13 @@ export async function csvSource(rows: PersonRow[]): Promise<TestSource & { files
 }
 
 /** A paginated JSON API serving the rows, reached through a relay that can hang. */
-export async function httpJsonSource(rows: PersonRow[]): Promise<TestSource> {
+export async function httpJsonSource(rows: PersonRow[], departments = ['cong-an']): Promise<TestSource> {
   const api = await startPagedJsonServer({ '/people': rows as unknown as Record<string, unknown>[] });
   const target = new URL(api.url);
   const proxy = await startTcpProxy(target.hostname, Number(target.port));
   return {
     connector: { type: 'http-json', options: { credentials: 'test-api', path: '/people', pageSize: 70, keyField: 'citizenId' } },
-    credentials: { 'test-api': `http://127.0.0.1:${proxy.port}` },
+    credentials: { 'test-api': { type: 'http-json', url: `http://127.0.0.1:${proxy.port}`, departments, reach: { pathPrefix: '/people' } } },
     count: async () => rows.length,
     async hang() {
       proxy.pause();
@@ -161,13 +165,13 @@ export async function httpJsonSource(rows: PersonRow[]): Promise<TestSource> {
 }
 
 /** The embedded PostgreSQL (PGlite) that `npm start` falls back to, behind the same connector. */
-export async function pgliteSource(rows: PersonRow[]): Promise<TestSource> {
+export async function pgliteSource(rows: PersonRow[], departments = ['cong-an']): Promise<TestSource> {
   const { mkdtemp, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
   const dir = await mkdtemp(join(tmpdir(), 'pglite-'));
   const embedded = await startEmbeddedPostgres(dir);
-  const source = await postgresSource(rows, embedded.url);
+  const source = await postgresSource(rows, embedded.url, departments);
   return {
     ...source,
     async drop() {

@@ -1,16 +1,20 @@
 import { createReadStream } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parse } from 'csv-parse';
 import type { FieldInfo } from '../../server/catalogue/record-schema.js';
 import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField } from '../contract.js';
 import { coerceRow } from '../values.js';
+import { insideFolder } from '../credentials.js';
 import { probeHealth } from '../health.js';
 
 interface CsvOptions {
-  /** Relative to the configured source files folder; never outside it. */
+  /** Relative to the credential's folder; never outside it. */
   file: string;
   delimiter: string;
+  credentials: string;
 }
+
+const OPTIONS = new Set(['file', 'delimiter', 'credentials', 'keyField']);
 
 /**
  * A CSV file streamed with csv-parse, one row at a time, values typed by the record schema
@@ -73,17 +77,20 @@ class CsvConnector implements Connector {
   async close(): Promise<void> {}
 }
 
-/** Resolves a binding's file inside the source files folder, or undefined when it would leave it. */
-export function resolveSourceFile(filesDir: string, file: string): string | undefined {
-  const path = resolve(filesDir, file);
-  const inside = relative(resolve(filesDir), path);
-  return inside.startsWith('..') || isAbsolute(inside) ? undefined : path;
+/** Resolves a binding's file inside its credential's folder, or undefined when it would leave it. */
+function resolveSourceFile(folder: string | undefined, file: string): string | undefined {
+  if (!folder) return undefined;
+  const path = resolve(folder, file);
+  return insideFolder(folder, path) ? path : undefined;
 }
 
 export const csvConnector: ConnectorFactory = {
   type: 'csv',
   validateOptions(options) {
     const faults: { path: string; message: string }[] = [];
+    for (const key of Object.keys(options)) if (!OPTIONS.has(key)) faults.push({ path: key, message: `is not an option; use ${[...OPTIONS].join(', ')}` });
+    if (typeof options['credentials'] !== 'string' || options['credentials'].length === 0) faults.push({ path: 'credentials', message: 'must name a files credential in the server configuration' });
+    if (options['keyField'] !== undefined && typeof options['keyField'] !== 'string') faults.push({ path: 'keyField', message: 'must be a field name' });
     if (typeof options['file'] !== 'string' || !/^[\w./-]+\.csv$/.test(options['file']) || options['file'].split('/').includes('..')) {
       faults.push({ path: 'file', message: 'must be a .csv path inside the source files folder' });
     }
@@ -92,10 +99,13 @@ export const csvConnector: ConnectorFactory = {
     }
     return faults;
   },
+  reachFaults(options, source) {
+    return resolveSourceFile(source.folder, String(options['file'])) ? [] : [{ path: 'file', message: `must lie inside the folder of credential "${source.name}"` }];
+  },
   create(options, context) {
-    const parsed: CsvOptions = { file: String(options['file']), delimiter: typeof options['delimiter'] === 'string' ? options['delimiter'] : ',' };
-    const path = resolveSourceFile(context.filesDir, parsed.file);
-    if (!path) throw new Error(`file ${parsed.file} is outside the source files folder`);
+    const parsed: CsvOptions = { file: String(options['file']), delimiter: typeof options['delimiter'] === 'string' ? options['delimiter'] : ',', credentials: String(options['credentials']) };
+    const path = resolveSourceFile(context.source.folder, parsed.file);
+    if (!path) throw new Error(`file ${parsed.file} is outside the folder of its credential`);
     return new CsvConnector(path, parsed, context);
   },
 };

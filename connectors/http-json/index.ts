@@ -40,9 +40,7 @@ class HttpJsonConnector implements Connector {
   }
 
   private base(): URL {
-    const base = this.context.credential(this.options.credentials);
-    if (!base) throw new Error(`no credentials configured under the name "${this.options.credentials}"`);
-    return new URL(base);
+    return new URL(this.context.source.url ?? '');
   }
 
   private async page(url: URL, signal: AbortSignal): Promise<{ items: Record<string, unknown>[]; next: string | null }> {
@@ -111,6 +109,12 @@ class HttpJsonConnector implements Connector {
 
 export const httpJsonConnector: ConnectorFactory = {
   type: 'http-json',
+  reachFaults(options, source) {
+    const prefix = source.reach.pathPrefix ?? '/';
+    const path = String(options['path']);
+    const inside = prefix === '/' || path === prefix || path.startsWith(`${prefix}/`);
+    return inside ? [] : [{ path: 'path', message: `must lie under ${prefix}, the path prefix of credential "${source.name}"` }];
+  },
   validateOptions(options) {
     const faults: { path: string; message: string }[] = [];
     if (typeof options['credentials'] !== 'string' || options['credentials'].length === 0) faults.push({ path: 'credentials', message: 'must name a base URL in the server configuration' });

@@ -1,6 +1,7 @@
 import { MongoClient, type Document, type Filter } from 'mongodb';
 import type { FieldInfo } from '../../server/catalogue/record-schema.js';
 import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SortKey, SourceField } from '../contract.js';
+import { reachAllows, type ReachFault } from '../credentials.js';
 import { COMPARISON_OPERATORS, type Predicate } from '../filter.js';
 import { coerceRow } from '../values.js';
 import { probeHealth } from '../health.js';
@@ -12,6 +13,18 @@ interface MongoOptions {
 }
 
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const OPTIONS = new Set(['collection', 'database', 'credentials', 'keyField']);
+/** MongoDB's own databases; with the catalogue's, never reachable whatever a credential lists. */
+const SYSTEM_DATABASES = new Set(['admin', 'local', 'config']);
+
+/** The database a connection string opens by default, where a binding without `database` reads. */
+function defaultDatabase(url: string | undefined): string {
+  try {
+    return decodeURIComponent(new URL((url ?? '').replace(/^mongodb(\+srv)?:/, 'http:')).pathname.slice(1)) || 'test';
+  } catch {
+    return 'test';
+  }
+}
 const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
@@ -91,11 +104,9 @@ class MongoConnector implements Connector {
 
   private collection() {
     if (!this.client) {
-      const uri = this.context.credential(this.options.credentials);
-      if (!uri) throw new Error(`no credentials configured under the name "${this.options.credentials}"`);
-      this.client = new MongoClient(uri, { serverSelectionTimeoutMS: this.context.timeoutMs, connectTimeoutMS: this.context.timeoutMs, maxPoolSize: 8 });
+      this.client = new MongoClient(this.context.source.url ?? '', { serverSelectionTimeoutMS: this.context.timeoutMs, connectTimeoutMS: this.context.timeoutMs, maxPoolSize: 8 });
     }
-    return this.client.db(this.options.database).collection(this.options.collection);
+    return this.client.db(this.options.database ?? defaultDatabase(this.context.source.url)).collection(this.options.collection);
   }
 
   async describe(signal: AbortSignal): Promise<SourceField[]> {
@@ -156,11 +167,23 @@ class MongoConnector implements Connector {
 export const mongodbConnector: ConnectorFactory = {
   type: 'mongodb',
   validateOptions(options) {
-    const faults: { path: string; message: string }[] = [];
+    const faults: ReachFault[] = [];
+    for (const key of Object.keys(options)) if (!OPTIONS.has(key)) faults.push({ path: key, message: `is not an option; use ${[...OPTIONS].join(', ')}` });
+    if (options['keyField'] !== undefined && typeof options['keyField'] !== 'string') faults.push({ path: 'keyField', message: 'must be a field name' });
     if (typeof options['collection'] !== 'string' || !NAME.test(options['collection'])) faults.push({ path: 'collection', message: 'must be a collection name' });
     if (options['database'] !== undefined && (typeof options['database'] !== 'string' || !NAME.test(options['database']))) faults.push({ path: 'database', message: 'must be a database name' });
     if (typeof options['credentials'] !== 'string' || options['credentials'].length === 0) faults.push({ path: 'credentials', message: 'must name a credential in the server configuration' });
     return faults;
+  },
+  reachFaults(options, source, context) {
+    const database = typeof options['database'] === 'string' ? options['database'] : defaultDatabase(source.url);
+    if (SYSTEM_DATABASES.has(database.toLowerCase()) || database.toLowerCase() === context.catalogueDatabase.toLowerCase()) {
+      return [{ path: 'database', message: `"${database}" is a system or platform database and is never reachable` }];
+    }
+    if (!reachAllows(source.reach.collections, database, String(options['collection']))) {
+      return [{ path: 'collection', message: `${database}.${String(options['collection'])} is not among the collections credential "${source.name}" may reach` }];
+    }
+    return [];
   },
   create(options, context) {
     const parsed: MongoOptions = { collection: String(options['collection']), credentials: String(options['credentials']) };

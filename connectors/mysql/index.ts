@@ -3,7 +3,7 @@ import type { FieldInfo } from '../../server/catalogue/record-schema.js';
 import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField } from '../contract.js';
 import { COMPARISON_OPERATORS } from '../filter.js';
 import { SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
-import { parseTableOptions, SQL_SOURCE_TYPES, tableOptionFaults, type TableOptions } from '../sql/table-options.js';
+import { parseTableOptions, SQL_SOURCE_TYPES, tableOptionFaults, tableReachFaults, type TableOptions } from '../sql/table-options.js';
 import { coerceRow } from '../values.js';
 import { probeHealth } from '../health.js';
 
@@ -15,6 +15,18 @@ const dialect: SqlDialect = {
   contains: (column, text) => `LOCATE(${text}, ${column}) > 0`,
   startsWith: (column, text, again) => `LEFT(${column}, CHAR_LENGTH(${text})) = ${again()}`,
 };
+
+const SYSTEM_DATABASES = new Set(['mysql', 'information_schema', 'performance_schema', 'sys']);
+
+/** The database a connection string opens by default, where an unqualified table lives. */
+function defaultDatabase(url: string | undefined): string | null {
+  try {
+    const name = decodeURIComponent(new URL(url ?? '').pathname.slice(1));
+    return name || null;
+  } catch {
+    return null;
+  }
+}
 
 class MysqlConnector implements Connector {
   readonly capabilities = {
@@ -35,10 +47,8 @@ class MysqlConnector implements Connector {
 
   private getPool(): mysql.Pool {
     if (!this.pool) {
-      const uri = this.context.credential(this.options.credentials);
-      if (!uri) throw new Error(`no credentials configured under the name "${this.options.credentials}"`);
       this.pool = mysql.createPool({
-        uri,
+        uri: this.context.source.url,
         connectionLimit: 8,
         connectTimeout: this.context.timeoutMs,
         dateStrings: true,
@@ -112,5 +122,6 @@ class MysqlConnector implements Connector {
 export const mysqlConnector: ConnectorFactory = {
   type: 'mysql',
   validateOptions: tableOptionFaults,
+  reachFaults: (options, source) => tableReachFaults(options, source, (schema) => SYSTEM_DATABASES.has(schema), defaultDatabase(source.url)),
   create: (options, context) => new MysqlConnector(parseTableOptions(options), context),
 };

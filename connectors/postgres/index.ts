@@ -3,7 +3,7 @@ import type { FieldInfo } from '../../server/catalogue/record-schema.js';
 import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField } from '../contract.js';
 import { COMPARISON_OPERATORS } from '../filter.js';
 import { SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
-import { parseTableOptions, SQL_SOURCE_TYPES, tableOptionFaults, type TableOptions } from '../sql/table-options.js';
+import { parseTableOptions, SQL_SOURCE_TYPES, tableOptionFaults, tableReachFaults, type TableOptions } from '../sql/table-options.js';
 import { probeHealth } from '../health.js';
 
 const dialect: SqlDialect = {
@@ -54,10 +54,8 @@ class PostgresConnector implements Connector {
 
   private getPool(): pg.Pool {
     if (!this.pool) {
-      const connectionString = this.context.credential(this.options.credentials);
-      if (!connectionString) throw new Error(`no credentials configured under the name "${this.options.credentials}"`);
       this.pool = new pg.Pool({
-        connectionString,
+        connectionString: this.context.source.url,
         max: 8,
         connectionTimeoutMillis: this.context.timeoutMs,
         statement_timeout: this.context.timeoutMs,
@@ -122,5 +120,6 @@ class PostgresConnector implements Connector {
 export const postgresConnector: ConnectorFactory = {
   type: 'postgres',
   validateOptions: tableOptionFaults,
+  reachFaults: (options, source) => tableReachFaults(options, source, (schema) => schema === 'information_schema' || schema.startsWith('pg_'), 'public'),
   create: (options, context) => new PostgresConnector(parseTableOptions(options), context),
 };

@@ -154,11 +154,11 @@ export class CatalogueService {
   async register(principal: Principal, given: DatasetInput): Promise<Dataset> {
     const input = withoutNulls(given);
     if (!isAdmin(principal) && !hasRole(principal, 'publisher')) throw forbidden('Registering a dataset needs the publisher role.');
-    validateDatasetInput(input, this.checkConnector);
     if (input.department && input.department !== principal.department && !isAdmin(principal)) {
       throw forbidden('Only an admin may register a dataset for another department.');
     }
-    const department = input.department ?? principal.department;
+    const department = typeof input.department === 'string' ? input.department : principal.department;
+    validateDatasetInput({ ...input }, this.checkConnector, department);
     if (!(await this.getDepartment(department))) {
       throw badInput(`Unknown department "${department}".`, [{ path: 'input.department', message: 'is not a registered department' }]);
     }
@@ -187,7 +187,7 @@ export class CatalogueService {
     const current = toDataset(doc);
     const merged = { ...current, ...patch };
     const { id: _id, fields: _f, status: _s, ...mergedMetadata } = merged;
-    validateDatasetPatch(patch, mergedMetadata as Record<string, unknown>, this.checkConnector);
+    validateDatasetPatch(patch, { ...mergedMetadata }, this.checkConnector, doc.department);
     const { recordSchema, ...rest } = patch;
     const set: Partial<DatasetDocument> = { ...rest, updatedAt: new Date(), search: searchTokens(merged) };
     if (recordSchema) set.recordSchemaJson = JSON.stringify(recordSchema);

@@ -4,8 +4,11 @@ import { ajvFaults } from '../validation.js';
 import { CLASSIFICATIONS, UPDATE_FREQUENCIES, type ConnectorBinding, type DatasetLink } from './dataset.js';
 import { recordSchemaFaults, type RecordSchema } from './record-schema.js';
 
-/** Checks a connector binding's type and options; the connectors module supplies the real one. */
-export type ConnectorBindingCheck = (binding: ConnectorBinding, path: string) => FaultDetail[];
+/**
+ * Checks a connector binding of a dataset owned by `department`: type, options, and the
+ * credential registry's say on what that department may reach. The composition root supplies it.
+ */
+export type ConnectorBindingCheck = (binding: ConnectorBinding, path: string, department: string) => FaultDetail[];
 
 const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' });
 const metadataProperties = {
@@ -72,7 +75,7 @@ function linkFaults(links: DatasetLink[], schema: RecordSchema, path: string): F
  * Validates a whole proposed dataset (after a patch is applied to the stored one) and throws
  * BAD_USER_INPUT listing every fault; returns nothing on success.
  */
-function validateWhole(value: Record<string, unknown>, base: string, checkConnector: ConnectorBindingCheck): void {
+function validateWhole(value: Record<string, unknown>, base: string, checkConnector: ConnectorBindingCheck, department: string): void {
   const faults: FaultDetail[] = [];
   if (value['recordSchema'] !== undefined) {
     const schemaFaults = recordSchemaFaults(value['recordSchema'], `${base}.recordSchema`);
@@ -81,18 +84,18 @@ function validateWhole(value: Record<string, unknown>, base: string, checkConnec
       faults.push(...linkFaults(value['links'] as DatasetLink[], value['recordSchema'] as RecordSchema, `${base}.links`));
     }
   }
-  if (value['connector']) faults.push(...checkConnector(value['connector'] as ConnectorBinding, `${base}.connector`));
+  if (value['connector']) faults.push(...checkConnector(value['connector'] as ConnectorBinding, `${base}.connector`, department));
   if (faults.length > 0) throw badInput('The dataset is invalid.', faults);
 }
 
-export function validateDatasetInput(input: unknown, checkConnector: ConnectorBindingCheck): void {
+export function validateDatasetInput(input: Record<string, unknown>, checkConnector: ConnectorBindingCheck, department: string): void {
   if (!checkInput(input)) throw badInput('The dataset is invalid.', ajvFaults(checkInput.errors, 'input'));
-  validateWhole(input as unknown as Record<string, unknown>, 'input', checkConnector);
+  validateWhole(input, 'input', checkConnector, department);
 }
 
 /** `merged` is the stored dataset with the patch applied, so cross-field rules see the result. */
-export function validateDatasetPatch(patch: unknown, merged: Record<string, unknown>, checkConnector: ConnectorBindingCheck): void {
+export function validateDatasetPatch(patch: unknown, merged: Record<string, unknown>, checkConnector: ConnectorBindingCheck, department: string): void {
   if (!checkPatch(patch)) throw badInput('The change is invalid.', ajvFaults(checkPatch.errors, 'input'));
-  validateWhole(merged, 'input', checkConnector);
+  validateWhole(merged, 'input', checkConnector, department);
 }
 

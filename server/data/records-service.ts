@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { BrokenCircuitError, circuitBreaker, ConsecutiveBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
 import type { Connector, Row, SortKey } from '../../connectors/contract.js';
+import type { SourceCredential } from '../../connectors/credentials.js';
 import { compareRows, evaluate, isAfter, operatorsOf, parseWhere, type Predicate } from '../../connectors/filter.js';
-import { connectorFactories } from '../../connectors/registry.js';
+import { checkBinding } from '../../connectors/registry.js';
 import { hasRole, isAdmin, type Principal } from '../auth/principal.js';
 import type { CatalogueService } from '../catalogue/catalogue-service.js';
 import { pageSize } from '../catalogue/cursor.js';
@@ -44,7 +45,7 @@ export interface RecordConnection {
 export class RecordsService {
   /** Queries sent to each dataset's source since start, for tests and benchmarks of batching. */
   readonly sourceQueries = new Map<string, number>();
-  private readonly connectors = new Map<string, { version: number; connector: Connector; breaker: CircuitBreakerPolicy }>();
+  private readonly connectors = new Map<string, { version: number; source: SourceCredential; connector: Connector; breaker: CircuitBreakerPolicy }>();
 
   private readonly cursors: CursorSeal;
 
@@ -60,24 +61,28 @@ export class RecordsService {
   }
 
   private connectorFor(dataset: Dataset): { connector: Connector; breaker: CircuitBreakerPolicy } {
+    // Checked on every read against the registry as it is now, not only at registration.
+    const verdict = checkBinding(dataset.connector, dataset.department, this.config.sourceCredentials, { catalogueDatabase: this.config.mongoDb });
+    if (!verdict.source || !verdict.factory) {
+      this.logger.warn({ dataset: dataset.id, faults: verdict.faults }, 'dataset binding refused by the credential registry');
+      throw sourceUnavailable(`The source binding of ${dataset.id} is not allowed by the platform's credential registry; its publisher must correct it.`);
+    }
     const cached = this.connectors.get(dataset.id);
-    if (cached && cached.version === dataset.version) return cached;
+    if (cached && cached.version === dataset.version && cached.source === verdict.source) return cached;
     if (cached) void cached.connector.close();
-    const factory = connectorFactories.get(dataset.connector.type);
-    if (!factory) throw sourceUnavailable(`The ${dataset.connector.type} connector of ${dataset.id} is not available in this gateway.`);
-    const connector = factory.create(dataset.connector.options, {
-      credential: (name) => this.config.sourceCredentials[name],
+    const connector = verdict.factory.create(dataset.connector.options, {
+      source: verdict.source,
       fields: dataset.fields,
       keyField: keyFieldOf(dataset),
       timeoutMs: this.config.sourceTimeoutMs,
-      filesDir: this.config.sourceFilesDir,
+      maxResponseBytes: this.config.sourceMaxResponseBytes,
     });
     // After repeated failures the source is left alone for a while instead of being hammered.
     const breaker = circuitBreaker(handleAll, {
       halfOpenAfter: this.config.sourceBreaker.halfOpenAfterMs,
       breaker: new ConsecutiveBreaker(this.config.sourceBreaker.threshold),
     });
-    const entry = { version: dataset.version, connector, breaker };
+    const entry = { version: dataset.version, source: verdict.source, connector, breaker };
     this.connectors.set(dataset.id, entry);
     return entry;
   }
