@@ -19,22 +19,41 @@ export type Predicate =
 
 const MAX_DEPTH = 12;
 const MAX_LIST = 1000;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATETIME = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)$/;
+const MAX_TEXT = 10_000;
 
+/** A real calendar day: `2024-02-30` has the right shape, but no source would accept it. */
+function isCalendarDate(year: string, month: string, day: string): boolean {
+  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  return Number(year) >= 1 && date.getUTCFullYear() === Number(year) && date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day);
+}
+
+/**
+ * Whether a value can be compared with the field, as every source would take it: values a
+ * source would refuse (an impossible date, an integer beyond 2^53, text with NUL) are the
+ * client's fault and are refused here, before any source is asked.
+ */
 function valueFault(field: FieldInfo, value: unknown): string | null {
   switch (field.type) {
     case 'string':
-      return typeof value === 'string' ? null : 'must be a string';
+      if (typeof value !== 'string') return 'must be a string';
+      if (value.length > MAX_TEXT) return `must be at most ${MAX_TEXT} characters`;
+      return value.includes('\u0000') || !value.isWellFormed() ? 'must be well-formed text without NUL characters' : null;
     case 'integer':
-      return Number.isInteger(value) ? null : 'must be an integer';
+      return Number.isSafeInteger(value) ? null : 'must be an integer between -(2^53-1) and 2^53-1';
     case 'number':
       return typeof value === 'number' && Number.isFinite(value) ? null : 'must be a number';
     case 'boolean':
       return typeof value === 'boolean' ? null : 'must be a boolean';
-    case 'date':
-      return typeof value === 'string' && DATE.test(value) && !Number.isNaN(Date.parse(value)) ? null : 'must be a date YYYY-MM-DD';
-    case 'datetime':
-      return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? null : 'must be an ISO date-time';
+    case 'date': {
+      const parts = typeof value === 'string' ? DATE.exec(value) : null;
+      return parts && isCalendarDate(parts[1]!, parts[2]!, parts[3]!) ? null : 'must be a calendar date YYYY-MM-DD';
+    }
+    case 'datetime': {
+      const parts = typeof value === 'string' ? DATETIME.exec(value) : null;
+      return parts && isCalendarDate(parts[1]!, parts[2]!, parts[3]!) ? null : 'must be an ISO 8601 date-time with a time zone (e.g. 2024-05-01T08:00:00Z)';
+    }
   }
 }
 
@@ -113,7 +132,7 @@ function operandFault(field: FieldInfo, op: ComparisonOperator, operand: unknown
   }
   if (op === 'contains' || op === 'startsWith') {
     if (field.type !== 'string') return `applies to text fields only`;
-    return typeof operand === 'string' ? null : 'must be a string';
+    return valueFault(field, operand);
   }
   if (operand === null) return 'must not be null; use isNull';
   return valueFault(field, operand);

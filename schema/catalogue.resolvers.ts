@@ -22,9 +22,9 @@ export const catalogueResolvers = {
     publishDataset: async (_: unknown, args: { id: string }, ctx: GatewayContext) => {
       const dataset = await ctx.catalogue.publish(ctx.principal, args.id);
       // Drift is reported at publication, never discovered later by an analyst.
-      return { ...dataset, health: await ctx.records.checkHealth(dataset) };
+      return { ...dataset, health: await ctx.health.check(dataset) };
     },
-    checkDatasetHealth: (_: unknown, args: { id: string }, ctx: GatewayContext) => ctx.records.checkHealthFor(ctx.principal, args.id),
+    checkDatasetHealth: (_: unknown, args: { id: string }, ctx: GatewayContext) => ctx.health.checkFor(ctx.principal, args.id),
     deprecateDataset: (_: unknown, args: { id: string; reason: string }, ctx: GatewayContext) =>
       ctx.catalogue.deprecate(ctx.principal, args.id, args.reason),
   },

@@ -4,6 +4,7 @@ import type { Principal } from '../server/auth/principal.js';
 import type { CatalogueService, Department } from '../server/catalogue/catalogue-service.js';
 import type { Config } from '../server/config.js';
 import type { RecordsService } from '../server/data/records-service.js';
+import type { SourceHealth } from '../server/data/source-health.js';
 import type { AccessService } from '../server/governance/access-service.js';
 import type { AuditLog } from '../server/governance/audit-log.js';
 import type { Logger } from '../server/logger.js';
@@ -13,6 +14,7 @@ export interface GatewayServices {
   config: Config;
   catalogue: CatalogueService;
   records: RecordsService;
+  health: SourceHealth;
   access: AccessService;
   auditLog: AuditLog;
 }

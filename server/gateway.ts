@@ -4,6 +4,8 @@ import { LiveSchema } from '../schema/build-schema.js';
 import { CatalogueService } from './catalogue/catalogue-service.js';
 import type { ConnectorBindingCheck } from './catalogue/dataset-validation.js';
 import { RecordsService } from './data/records-service.js';
+import { SourceHealth } from './data/source-health.js';
+import { SourcePool } from './data/source-pool.js';
 import { AccessService } from './governance/access-service.js';
 import { AuditLog, type AuditEntry } from './governance/audit-log.js';
 import { webhookNotifier } from './governance/webhook.js';
@@ -27,7 +29,17 @@ export async function createGateway(config: Config, logger: Logger, db: Db) {
   await catalogue.searchIndex.refreshIfStale(true);
   const access = new AccessService(db, catalogue, audit, webhookNotifier(config.governance.webhookUrl, logger), config.governance.maxAccessDays);
   await access.ensureIndexes();
-  const records = new RecordsService(catalogue, config, logger, access, config.governance.auditEnabled ? audit : null);
+  const sources = new SourcePool(
+    {
+      checkBinding: (binding, department) => checkBinding(binding, department, config.sourceCredentials, { catalogueDatabase: config.mongoDb }),
+      timeoutMs: config.sourceTimeoutMs,
+      maxResponseBytes: config.sourceMaxResponseBytes,
+      breaker: config.sourceBreaker,
+    },
+    logger,
+  );
+  const records = new RecordsService(catalogue, config, logger, access, sources, config.governance.auditEnabled ? audit : null);
+  const health = new SourceHealth(catalogue, sources, config.sourceTimeoutMs, logger);
   const schema = new LiveSchema(catalogue, config.limits.dataSchemaMaxDatasets, logger);
   await schema.current();
   const { app, metrics } = buildApp({
@@ -35,6 +47,7 @@ export async function createGateway(config: Config, logger: Logger, db: Db) {
     logger,
     catalogue,
     records,
+    health,
     access,
     auditLog,
     schema: () => schema.current(),
@@ -42,5 +55,5 @@ export async function createGateway(config: Config, logger: Logger, db: Db) {
       await db.command({ ping: 1 });
     },
   });
-  return { app, metrics, catalogue, records, access, auditLog };
+  return { app, metrics, catalogue, records, health, sources, access, auditLog };
 }

@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   // also checked at publication and on demand), so an unreachable or drifted source is marked
   // in the catalogue (Dataset.health) and the log instead of surprising a reader.
   void (async () => {
-    for (const dataset of await gateway.catalogue.listPublishedUnchecked(500)) await gateway.records.checkHealth(dataset);
+    for (const dataset of await gateway.catalogue.listPublishedUnchecked(500)) await gateway.health.check(dataset);
   })().catch((error: unknown) => logger.warn({ err: error }, 'source health check at start failed'));
 
   let stopping = false;
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
       server.closeIdleConnections();
     });
     clearTimeout(force);
-    await gateway.records.close();
+    await gateway.sources.close();
     await sampleApi?.close();
     await embeddedPostgres?.stop();
     await client.close();

@@ -74,7 +74,7 @@ export async function startTestGateway(options: { env?: Record<string, string>; 
 
   /** Stops this gateway and leaves its database to others (a second replica, a restart). */
   async function detach() {
-    await gateway.records.close();
+    await gateway.sources.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await client.close();

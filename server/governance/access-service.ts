@@ -55,6 +55,21 @@ export interface Page<T> {
   endCursor: string | null;
 }
 
+/** Largest keepStart/keepEnd a PARTIAL mask may keep in clear. */
+const MAX_KEEP = 16;
+
+/** PARTIAL's keepStart and keepEnd: whole numbers from 0, small enough to leave most of a value masked. */
+function keepParameterFaults(mask: { strategy: MaskStrategy; keepStart?: number | null; keepEnd?: number | null }, path: string): FaultDetail[] {
+  const faults: FaultDetail[] = [];
+  for (const key of ['keepStart', 'keepEnd'] as const) {
+    const value = mask[key];
+    if (value === null || value === undefined) continue;
+    if (mask.strategy !== 'PARTIAL') faults.push({ path: `${path}.${key}`, message: 'applies to PARTIAL masks only' });
+    else if (!Number.isInteger(value) || value < 0 || value > MAX_KEEP) faults.push({ path: `${path}.${key}`, message: `must be a whole number from 0 to ${MAX_KEEP}` });
+  }
+  return faults;
+}
+
 /** Time-ordered ids, so listing newest first is a sort on _id. */
 const newId = (prefix: string) => `${prefix}_${Date.now().toString(36).padStart(9, '0')}${randomBytes(5).toString('hex')}`;
 const idTime = (id: string) => parseInt(id.split('_')[1]?.slice(0, 9) ?? '0', 36);
@@ -211,8 +226,10 @@ export class AccessService {
     if (approval.masks) {
       masks = [];
       approval.masks.forEach((m, i) => {
+        const keepFaults = keepParameterFaults(m, `input.masks.${i}`);
         if (!fields.includes(m.field)) faults.push({ path: `input.masks.${i}.field`, message: `"${m.field}" is not a granted field` });
         else if (!MASK_STRATEGIES.includes(m.strategy)) faults.push({ path: `input.masks.${i}.strategy`, message: `must be one of ${MASK_STRATEGIES.join(', ')}` });
+        else if (keepFaults.length > 0) faults.push(...keepFaults);
         else masks.push({ field: m.field, strategy: m.strategy, ...(m.keepStart != null ? { keepStart: m.keepStart } : {}), ...(m.keepEnd != null ? { keepEnd: m.keepEnd } : {}) });
       });
     } else {
@@ -315,7 +332,8 @@ export class AccessService {
   /** Grants in force for the caller on a dataset: active, not revoked, not expired. */
   async activeGrants(principal: Principal, datasetId: string): Promise<Grant[]> {
     return this.grants
-      .find({ granteeId: principal.id, datasetId, active: true, revokedAt: { $exists: false }, until: { $gt: new Date() } }, { sort: { _id: -1 } })
+      // A grant is the grantee's as a member of their department: the same sub with another dept is someone else.
+      .find({ granteeId: principal.id, granteeDepartment: principal.department, datasetId, active: true, revokedAt: { $exists: false }, until: { $gt: new Date() } }, { sort: { _id: -1 } })
       .toArray();
   }
 
@@ -345,7 +363,8 @@ export class AccessService {
 
   private async assertMayList(principal: Principal, datasetId: string | null | undefined, ownOnly: boolean): Promise<void> {
     if (!datasetId || isAdmin(principal)) return;
-    const dataset = await this.catalogue.getUnchecked(datasetId);
+    // A draft the caller may not see and a dataset that does not exist get the same answer.
+    const dataset = await this.catalogue.get(principal, datasetId);
     if (!dataset) throw notFound(`Dataset ${datasetId} not found.`);
     if (dataset.department !== principal.department && !ownOnly) {
       throw forbidden(`Only stewards of ${dataset.department} (or admins) see all requests and grants for its datasets.`);

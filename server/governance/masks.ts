@@ -12,11 +12,15 @@ export function maskValue(value: unknown, mask: MaskSpec, hashKey: string): unkn
     case 'REDACT':
       return null;
     case 'PARTIAL': {
-      const text = String(value);
-      const start = mask.keepStart ?? 3;
-      const end = mask.keepEnd ?? 3;
-      if (text.length <= start + end) return '*'.repeat(text.length);
-      return `${text.slice(0, start)}${'*'.repeat(text.length - start - end)}${end > 0 ? text.slice(-end) : ''}`;
+      // By code point, so a masked Vietnamese name never keeps half a character. Parameters are
+      // validated where a mask is set; a stored one out of range still never keeps more, and
+      // at least half of a value stays masked whatever it says.
+      const chars = [...String(value)];
+      const clamp = (n: number | undefined, fallback: number) => (typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : fallback);
+      const start = clamp(mask.keepStart, 3);
+      const end = clamp(mask.keepEnd, 3);
+      if ((start + end) * 2 > chars.length) return '*'.repeat(chars.length);
+      return `${chars.slice(0, start).join('')}${'*'.repeat(chars.length - start - end)}${chars.slice(chars.length - end).join('')}`;
     }
     case 'HASH':
       return createHmac('sha256', hashKey).update(String(value)).digest('hex').slice(0, 32);

@@ -1,0 +1,112 @@
+import { BrokenCircuitError } from 'cockatiel';
+import { SourceRequestError, type Row, type SortKey } from '../../connectors/contract.js';
+import { compareRows, evaluate, isAfter, operatorsOf, type Predicate } from '../../connectors/filter.js';
+import type { Dataset } from '../catalogue/dataset.js';
+import { AppError, badInput, sourceUnavailable } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { fieldsUsedBy } from './read-plan.js';
+import { SourceFault, type PooledSource } from './source-pool.js';
+
+export interface SourceQuery {
+  where: Predicate | null;
+  orderBy: SortKey[];
+  after: unknown[] | null;
+  limit: number;
+  fields: string[];
+}
+
+/** How long a source may take, and how long its breaker stays open once tripped. */
+export interface SourceQueryLimits {
+  timeoutMs: number;
+  halfOpenAfterMs: number;
+}
+
+/** The quick probe that tells a slow query from a slow source. */
+const PROBE_TIMEOUT_MS = 1000;
+
+/**
+ * Asks the connector for what it declares it can do and finishes the rest in-process, within the
+ * source timeout. Failures are sorted at the root: the client going away or a value the source
+ * refuses is the client's; a timeout is the source's only if the source then also fails a quick
+ * probe (a query slowed by its own filter does not open the breaker for everyone); anything else
+ * the connector throws is the source's.
+ */
+export async function querySource(pooled: PooledSource, dataset: Dataset, q: SourceQuery, outer: AbortSignal, limits: SourceQueryLimits, logger: Logger): Promise<Row[]> {
+  const { connector, breaker } = pooled;
+  const caps = connector.capabilities;
+  const supported = new Set<string>([...(caps.filter?.operators ?? []), ...(caps.filter?.and ? ['and'] : []), ...(caps.filter?.or ? ['or'] : []), ...(caps.filter?.not ? ['not'] : [])]);
+  const pushWhere = [...operatorsOf(q.where)].every((op) => supported.has(op));
+  const pushPage = pushWhere && caps.orderBy === true && caps.pagination === true;
+  const fieldsInfo = new Map(dataset.fields.map((f) => [f.name, f]));
+  const fields = caps.projection ? [...new Set([...q.fields, ...fieldsUsedBy(q.where)])] : dataset.fields.map((f) => f.name);
+
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error('source timeout'));
+  }, limits.timeoutMs);
+  const onOuterAbort = () => controller.abort(outer.reason);
+  if (outer.aborted) onOuterAbort();
+  else outer.addEventListener('abort', onOuterAbort, { once: true });
+  // A connector that ignores its signal must not hold the request past the timeout.
+  const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }));
+  aborted.catch(() => undefined);
+
+  const collect = async (): Promise<Row[]> => {
+    const out: Row[] = [];
+    const stream = connector.query({
+      fields,
+      where: pushWhere ? q.where : null,
+      orderBy: pushPage ? q.orderBy : [],
+      after: pushPage ? q.after : null,
+      limit: pushPage ? q.limit : null,
+      signal: controller.signal,
+    });
+    for await (const row of stream) {
+      if (!pushWhere && !evaluate(q.where, row, fieldsInfo)) continue;
+      if (!pushPage && q.after && !isAfter(row, q.after, q.orderBy)) continue;
+      out.push(row);
+      if (pushPage && out.length >= q.limit) break;
+    }
+    if (!pushPage) out.sort((a, b) => compareRows(a, b, q.orderBy));
+    return pushPage ? out : out.slice(0, q.limit);
+  };
+
+  const classified = async (): Promise<Row[]> => {
+    try {
+      return await Promise.race([collect(), aborted]);
+    } catch (error) {
+      if (error instanceof SourceRequestError) throw badInput(`The source of ${dataset.id} refused a value of the request: ${error.message}`, [{ path: 'where', message: error.message }]);
+      if (error instanceof AppError) throw error;
+      if (outer.aborted && !timedOut) throw new ClientGone();
+      if (timedOut && (await connector.health(AbortSignal.timeout(PROBE_TIMEOUT_MS))).ok) throw new SlowQuery();
+      throw new SourceFault(error);
+    }
+  };
+
+  try {
+    return await breaker.execute(classified);
+  } catch (error) {
+    if (error instanceof BrokenCircuitError) {
+      throw sourceUnavailable(`The source of ${dataset.id} failed repeatedly; it is not asked again for ${Math.round(limits.halfOpenAfterMs / 1000)} s.`);
+    }
+    if (error instanceof SlowQuery) throw sourceUnavailable(`The source of ${dataset.id} did not answer this request within ${limits.timeoutMs} ms; narrow the filter or ask for fewer rows.`);
+    if (error instanceof ClientGone) throw sourceUnavailable('The request was cancelled.');
+    if (error instanceof SourceFault) {
+      logger.warn({ dataset: dataset.id, err: error.cause, timedOut }, 'source query failed');
+      throw sourceUnavailable(timedOut ? `The source of ${dataset.id} did not answer within ${limits.timeoutMs} ms.` : `The source of ${dataset.id} is unavailable.`);
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    outer.removeEventListener('abort', onOuterAbort);
+    if (!controller.signal.aborted) controller.abort(new Error('done'));
+  }
+}
+
+/** The client went away or its operation deadline passed: nothing the source did. */
+class ClientGone extends Error {}
+
+/** The query took too long while the source itself answers: the request's weight, not a fault. */
+class SlowQuery extends Error {}
