@@ -1,0 +1,121 @@
+import { request as httpRequest } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { codeOf, startTestGateway, type TestGateway } from '../kit.js';
+import { PEOPLE_SCHEMA } from '../sample-rows.js';
+import { PG_URL } from '../sources.js';
+
+/**
+ * Attack class 8: availability. One client's bad values, hang-ups and stalled exports must not
+ * open a source's circuit breaker for everyone, leave the source busy, or pile up memory.
+ */
+const schema = `t_${randomUUID().slice(0, 8)}`;
+const ROWS = 200_000;
+let admin: pg.Client;
+let gw: TestGateway;
+let reader: string;
+const READ = 'query($where: JSON, $first: Int) { records(dataset: "cong-an.people", where: $where, first: $first) { edges { node } } }';
+
+beforeAll(async () => {
+  admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.query(`CREATE TABLE ${schema}.people AS SELECT lpad(i::text, 12, '0') AS "citizenId", 'Nguyễn Văn ' || i AS "fullName", 'Quận ' || (i % 12) AS "district",
+    1940 + i % 60 AS "birthYear", DATE '1940-01-01' + (i % 20000) AS "birthDate", (i % 1000)::numeric AS "income", i % 2 = 0 AS "active", NULL::text AS "note" FROM generate_series(1, ${ROWS}) i`);
+  await admin.query(`ALTER TABLE ${schema}.people ADD PRIMARY KEY ("citizenId")`);
+  const credentials = { 'test-pg': { type: 'postgres', url: PG_URL, departments: ['cong-an'], reach: { tables: [`${schema}.people`] } } };
+  gw = await startTestGateway({
+    env: { SOURCE_CREDENTIALS: JSON.stringify(credentials), SOURCE_BREAKER_THRESHOLD: '3', SOURCE_BREAKER_HALF_OPEN_MS: '60000', EXPORT_MAX_PER_CALLER: '2', EXPORT_IDLE_TIMEOUT_MS: '800' },
+  });
+  reader = gw.token('officer', 'cong-an', ['analyst', 'publisher']);
+  await gw.publishDataset(reader, {
+    slug: 'people',
+    title: 'Dân cư',
+    description: 'Thử.',
+    classification: 'RESTRICTED',
+    recordSchema: PEOPLE_SCHEMA,
+    connector: { type: 'postgres', options: { schema, table: 'people', credentials: 'test-pg', keyField: 'citizenId' } },
+  });
+});
+
+afterAll(async () => {
+  await gw?.close();
+  await admin?.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await admin?.end();
+});
+
+const healthyRead = async () => {
+  const result = await gw.gql<{ records: { edges: unknown[] } }>(READ, { first: 2 }, reader);
+  expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+  expect(result.data!.records.edges).toHaveLength(2);
+};
+
+describe('one client cannot degrade a source for others', () => {
+  it('values the source would refuse never open the breaker', async () => {
+    const hostile = [
+      { birthDate: { eq: '2024-02-30' } },
+      { birthDate: { gt: '2024-13-01' } },
+      { fullName: { eq: 'a\u0000b' } },
+      { birthYear: { eq: 3_000_000_000 } },
+      { birthYear: { in: [1, 3_000_000_000] } },
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const where of hostile) {
+        const result = await gw.gql(READ, { where, first: 1 }, reader);
+        expect(codeOf(result), JSON.stringify(where)).toBe('BAD_USER_INPUT');
+      }
+    }
+    await healthyRead();
+  });
+
+  it('fifty clients hanging up mid-request leave the source healthy', async () => {
+    const body = JSON.stringify({ query: READ, variables: { first: 1000, where: { fullName: { contains: '9' } } } });
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, i) => {
+        const controller = new AbortController();
+        setTimeout(() => controller.abort(), 5 + (i % 20));
+        await fetch(`${gw.base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${reader}` }, body, signal: controller.signal }).then(
+          (r) => r.text(),
+          () => undefined,
+        );
+      }),
+    );
+    await healthyRead();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Nothing of theirs is still running on the source.
+    const running = await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%${schema}%' AND pid <> pg_backend_pid()`);
+    expect(running.rows[0].n).toBe(0);
+  });
+
+  it('caps exports per caller and cuts a reader that stops reading', async () => {
+    // Two exports whose client reads nothing: the server fills the socket, then waits.
+    const stalled = Array.from({ length: 2 }, () => {
+      const req = httpRequest(`${gw.base}/export/cong-an.people.ndjson`, { headers: { authorization: `Bearer ${reader}` } }, (res) => res.pause());
+      req.on('error', () => undefined);
+      req.end();
+      return req;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const third = await fetch(`${gw.base}/export/cong-an.people.ndjson`, { headers: { authorization: `Bearer ${reader}` } });
+    expect(third.status).toBe(429);
+    expect(((await third.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('QUOTA_EXCEEDED');
+    // Another caller is not affected by this one's exports.
+    const other = gw.token('other', 'cong-an', ['analyst']);
+    const theirs = await fetch(`${gw.base}/export/cong-an.people.ndjson?where=${encodeURIComponent('{"district":{"eq":"Quận 1"}}')}`, { headers: { authorization: `Bearer ${other}` } });
+    expect(theirs.status).toBe(200);
+    expect((await theirs.text()).trim().split('\n').length).toBe(Math.floor((ROWS - 1) / 12) + 1);
+    // The stalled ones are cut by the server after the idle timeout, and their slots come back
+    // while their clients still hold the connections open.
+    let after = 429;
+    for (let i = 0; i < 50 && after === 429; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const response = await fetch(`${gw.base}/export/cong-an.people.ndjson?select=["citizenId"]&where=${encodeURIComponent('{"birthYear":{"eq":1941}}')}`, { headers: { authorization: `Bearer ${reader}` } });
+      after = response.status;
+      await response.text();
+    }
+    expect(after).toBe(200);
+    for (const req of stalled) req.destroy();
+    await healthyRead();
+  });
+});
