@@ -66,7 +66,20 @@ export const governanceTypeDefs = /* GraphQL */ `
   }
   type AuditEventEdge { cursor: String! node: AuditEvent! }
   type AuditEventConnection { edges: [AuditEventEdge!]! pageInfo: PageInfo! }
-  type AuditVerification { ok: Boolean! checked: Int! firstBrokenSeq: Int }
+  """
+  Link n is broken when event n is missing, when its prevHash is not the stored hash of event n-1,
+  or when its keyed hash does not match its content.
+  """
+  type AuditVerification {
+    ok: Boolean!
+    "Events read."
+    checked: Int!
+    firstBrokenSeq: Int
+    "Every broken link, counted over the whole chain."
+    brokenCount: Int!
+    "The first 100 broken links, ascending."
+    brokenSeqs: [Int!]!
+  }
 
   input AccessRequestInput { datasetId: ID! fields: [String!]! purpose: String! justification: String until: DateTime! }
   input MaskInput { field: String! strategy: MaskStrategy! keepStart: Int keepEnd: Int }
@@ -78,7 +91,7 @@ export const governanceTypeDefs = /* GraphQL */ `
     grants(datasetId: ID, active: Boolean, first: Int = 20, after: String): GrantConnection!
     "Stewards: events about their department's datasets; admins: all. Newest first."
     auditEvents(datasetId: ID, actor: ID, first: Int = 50, after: String): AuditEventConnection!
-    "Admins: walks the whole chain and names the first broken link."
+    "Admins: walks the whole chain, past any break, and names every broken link (the first 100 of them) and how many there are."
     verifyAuditLog: AuditVerification!
   }
 

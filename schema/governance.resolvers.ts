@@ -30,7 +30,11 @@ export const governanceResolvers = {
       const page = await auditEventsFor(ctx.principal, args, ctx.auditLog, ctx.catalogue);
       return connection(page);
     },
-    verifyAuditLog: (_: unknown, __: unknown, ctx: GatewayContext) => verifyAuditFor(ctx.principal, ctx.auditLog),
+    verifyAuditLog: async (_: unknown, __: unknown, ctx: GatewayContext) => {
+      const result = await verifyAuditFor(ctx.principal, ctx.auditLog);
+      // GraphQL's Int is 32-bit: a tip moved absurdly far ahead must still yield a report, not an error.
+      return { ...result, brokenCount: Math.min(result.brokenCount, 2 ** 31 - 1) };
+    },
   },
   Mutation: {
     requestAccess: (_: unknown, args: { input: AccessRequestInput }, ctx: GatewayContext) => ctx.access.requestAccess(ctx.principal, args.input),

@@ -109,10 +109,11 @@ describe('the audit chain', () => {
     const target = 4;
     const original = await gw.auditLog.events.findOne({ _id: target });
     await gw.auditLog.events.updateOne({ _id: target }, { $set: { actor: 'someone-else' } });
-    expect(await gw.auditLog.verify()).toEqual({ ok: false, checked: target - 1, firstBrokenSeq: target });
-    // Recomputing the plain hash does not help: the chain is keyed.
+    // The walk goes on past the break and reports that event alone: its stored hash still links on.
+    expect(await gw.auditLog.verify()).toEqual({ ok: false, checked: ok.checked, firstBrokenSeq: target, brokenCount: 1, brokenSeqs: [target] });
+    // Recomputing the plain hash does not help: the chain is keyed. It also cuts the next back-link.
     await gw.auditLog.events.updateOne({ _id: target }, { $set: { hash: 'f'.repeat(64) } });
-    expect((await gw.auditLog.verify()).firstBrokenSeq).toBe(target);
+    expect(await gw.auditLog.verify()).toMatchObject({ ok: false, firstBrokenSeq: target, brokenSeqs: [target, target + 1] });
     await gw.auditLog.events.replaceOne({ _id: target }, original!);
     expect((await gw.auditLog.verify()).ok).toBe(true);
   });
@@ -120,11 +121,11 @@ describe('the audit chain', () => {
   it('detects a deleted event at its sequence number, in the middle or at the end', async () => {
     const middle = await gw.auditLog.events.findOne({ _id: 3 });
     await gw.auditLog.events.deleteOne({ _id: 3 });
-    expect((await gw.auditLog.verify()).firstBrokenSeq).toBe(3);
+    expect(await gw.auditLog.verify()).toMatchObject({ ok: false, firstBrokenSeq: 3, brokenCount: 1, brokenSeqs: [3] });
     await gw.auditLog.events.insertOne(middle!);
     const last = (await gw.auditLog.events.find({}, { sort: { _id: -1 }, limit: 1 }).toArray())[0]!;
     await gw.auditLog.events.deleteOne({ _id: last._id });
-    expect((await gw.auditLog.verify()).firstBrokenSeq).toBe(last._id);
+    expect(await gw.auditLog.verify()).toMatchObject({ ok: false, firstBrokenSeq: last._id, brokenCount: 1, brokenSeqs: [last._id] });
     await gw.auditLog.events.insertOne(last);
     expect((await gw.auditLog.verify()).ok).toBe(true);
   });
@@ -136,7 +137,7 @@ describe('the audit chain', () => {
       const entry = (i: number) => ({ actor: `appender-${i % 2}`, actorDepartment: 'platform', action: 'test.append', detail: { i } });
       await Promise.all(Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? gw.auditLog : second.auditLog).append(entry(i))));
       const result = await gw.auditLog.verify();
-      expect(result).toEqual({ ok: true, checked: before + 300, firstBrokenSeq: null });
+      expect(result).toEqual({ ok: true, checked: before + 300, firstBrokenSeq: null, brokenCount: 0, brokenSeqs: [] });
     } finally {
       await second.detach();
     }
@@ -148,12 +149,12 @@ describe('the audit chain', () => {
     await broken.connect();
     const brokenLog = new AuditLog(broken.db(gw.db.databaseName), gw.config.governance.auditSecret);
     await broken.close();
-    const records = new RecordsService(gw.catalogue, gw.config, createLogger('silent'), gw.access, (e) => brokenLog.append(e));
+    const records = new RecordsService(gw.catalogue, gw.config, createLogger('silent'), gw.access, gw.sources, (e) => brokenLog.append(e));
     const owner = { id: 'officer', department: 'cong-an', roles: ['analyst' as const] };
     try {
       await expect(records.records(owner, { dataset: 'cong-an.people', first: 5 }, new AbortController().signal)).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE' });
     } finally {
-      await records.close();
+      await broken.close();
     }
     const working = await gw.records.records(owner, { dataset: 'cong-an.people', first: 5 }, new AbortController().signal);
     expect(working.edges).toHaveLength(5);

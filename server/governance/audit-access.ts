@@ -2,12 +2,13 @@ import type { Filter } from 'mongodb';
 import { hasRole, isAdmin, type Principal } from '../auth/principal.js';
 import type { CatalogueService } from '../catalogue/catalogue-service.js';
 import { decodeCursor, encodeCursor, pageSize } from '../catalogue/cursor.js';
-import { badInput, forbidden } from '../errors.js';
+import { badInput, forbidden, notFound } from '../errors.js';
 import type { AuditEvent, AuditLog, AuditVerification } from './audit-log.js';
 
 /**
  * Who reads the audit trail: admins all of it, stewards the events about their department's
- * datasets; nobody else. Newest first, paged by sequence number.
+ * datasets and the reads that went through their department's sources; nobody else. Newest
+ * first, paged by sequence number.
  */
 export async function auditEventsFor(
   principal: Principal,
@@ -19,10 +20,12 @@ export async function auditEventsFor(
   if (!isAdmin(principal)) {
     if (!hasRole(principal, 'steward')) throw forbidden('The audit trail is read by stewards (of their datasets) and admins.');
     if (args.datasetId) {
-      const dataset = await catalogue.getUnchecked(args.datasetId);
-      if (dataset && dataset.department !== principal.department) throw forbidden(`Only stewards of ${dataset.department} read the audit trail of ${args.datasetId}.`);
+      // A draft the caller may not see answers as a dataset that does not exist, so draft ids cannot be probed.
+      const dataset = await catalogue.get(principal, args.datasetId);
+      if (!dataset) throw notFound(`Dataset ${args.datasetId} not found.`);
+      if (dataset.department !== principal.department) throw forbidden(`Only stewards of ${dataset.department} read the audit trail of ${args.datasetId}.`);
     }
-    clauses.push({ datasetDepartment: principal.department });
+    clauses.push({ $or: [{ datasetDepartment: principal.department }, { sourceDepartment: principal.department }] });
   }
   if (args.datasetId) clauses.push({ datasetId: args.datasetId });
   if (args.actor) clauses.push({ actor: args.actor });

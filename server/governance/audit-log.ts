@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { MongoBulkWriteError, MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
+import { BSON, MongoBulkWriteError, MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
 import { canonicalJson } from './canonical-json.js';
 
 /** What is recorded of one data read or governance change. */
@@ -10,6 +10,8 @@ export interface AuditEntry {
   datasetId?: string;
   /** Department owning the dataset, so its stewards can read the event. */
   datasetDepartment?: string;
+  /** Department owning the source a read went through, so its stewards can read the event too. */
+  sourceDepartment?: string;
   fields?: string[];
   purpose?: string;
   grantId?: string;
@@ -26,14 +28,27 @@ export interface AuditEvent extends AuditEntry {
   hash: string;
 }
 
+/**
+ * The outcome of walking the whole chain. Link n is broken when event n is missing, when its
+ * `prevHash` is not the stored hash of event n-1 (or the genesis hash), or when its keyed hash
+ * does not match its content. A document that is not a link at all (its id is not a sequence
+ * number) is reported at the link the walk had reached.
+ */
 export interface AuditVerification {
   ok: boolean;
+  /** Documents read. */
   checked: number;
   firstBrokenSeq: number | null;
+  brokenCount: number;
+  /** The first MAX_REPORTED broken links, ascending. */
+  brokenSeqs: number[];
 }
 
 const GENESIS = '0'.repeat(64);
 const MAX_BATCH = 500;
+const MAX_REPORTED = 100;
+/** MongoDB's document limit, less room for the chain fields added to an entry. */
+const MAX_ENTRY_BYTES = 16 * 1024 * 1024 - 4096;
 
 interface Tip {
   seq: number;
@@ -78,8 +93,15 @@ export class AuditLog {
 
   /** Resolves once the event is stored; rejects if it could not be, and then nothing was recorded for it. */
   append(entry: AuditEntry): Promise<AuditEvent> {
+    let stored: AuditEntry;
+    try {
+      // Refused here, alone: inside a batch, an entry the store cannot hold would fail its batch-mates too.
+      stored = storedEntry(entry);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
-      this.pending.push({ entry, resolve, reject });
+      this.pending.push({ entry: stored, resolve, reject });
       if (!this.writing) void this.drain();
     });
   }
@@ -131,8 +153,9 @@ export class AuditLog {
       let prev = tip;
       const at = new Date();
       for (const entry of remaining) {
-        const body = { ...stripUndefined(entry), _id: prev.seq + 1, at, prevHash: prev.hash };
-        const event = { ...body, hash: this.hashOf(body) } as AuditEvent;
+        // Hashed as it will be read back, and that very document inserted: verify() sees what was hashed.
+        const body = storedBody({ ...entry, _id: prev.seq + 1, at, prevHash: prev.hash });
+        const event: AuditEvent = { ...body, hash: this.hashOf(body) };
         chain.push(event);
         prev = { seq: event._id, hash: event.hash };
       }
@@ -169,22 +192,49 @@ export class AuditLog {
     return firstForeign === -1 ? chain.length : firstForeign;
   }
 
-  /** Walks the chain from the start: every link present, every hash and back-link as computed. */
+  /**
+   * Walks the whole chain in sequence order, one cursor and constant memory, and reports every
+   * broken link. After a break it goes on against the stored hash of the event before, so one
+   * tampered event is reported at its own link and tampering further down is still found.
+   */
   async verify(): Promise<AuditVerification> {
-    let expected = 1;
-    let prevHash = GENESIS;
-    for await (const event of this.events.find({}, { sort: { _id: 1 } })) {
-      const { hash, ...body } = event;
-      if (event._id !== expected || event.prevHash !== prevHash || this.hashOf(body) !== hash) {
-        return { ok: false, checked: expected - 1, firstBrokenSeq: expected };
-      }
-      prevHash = hash;
-      expected++;
-    }
+    // Read before the walk: every link up to the tip was stored before the tip moved there, so
+    // events appended while the walk runs are never taken for events deleted from the end.
     const tip = await this.tip.findOne({ _id: 'tip' });
+    const broken = new BrokenLinks();
+    let checked = 0;
+    let expected = 1;
+    /** The stored hash of link expected-1, unless that link is missing (its absence is the break). */
+    let prev: { hash: unknown } | null = { hash: GENESIS };
+    for await (const event of this.events.find({}, { sort: { _id: 1 } })) {
+      checked++;
+      const seq: unknown = event._id;
+      if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < expected) {
+        broken.add(expected, expected);
+        continue;
+      }
+      if (seq > expected) {
+        broken.add(expected, seq - 1);
+        prev = null;
+      }
+      if ((prev !== null && event.prevHash !== prev.hash) || !this.holds(event)) broken.add(seq, seq);
+      prev = { hash: event.hash };
+      expected = seq + 1;
+    }
     // Events deleted from the end leave the tip pointing past the last one.
-    if (tip && tip.seq >= expected) return { ok: false, checked: expected - 1, firstBrokenSeq: expected };
-    return { ok: true, checked: expected - 1, firstBrokenSeq: null };
+    const tipSeq: unknown = tip?.seq;
+    if (typeof tipSeq === 'number' && Number.isSafeInteger(tipSeq) && tipSeq >= expected) broken.add(expected, tipSeq);
+    return { ok: broken.count === 0, checked, firstBrokenSeq: broken.seqs[0] ?? null, brokenCount: broken.count, brokenSeqs: broken.seqs };
+  }
+
+  /** Whether a stored event's keyed hash matches its stored content; content that cannot even be hashed does not. */
+  private holds(event: AuditEvent): boolean {
+    const { hash, ...body } = event;
+    try {
+      return this.hashOf(body) === hash;
+    } catch {
+      return false;
+    }
   }
 
   /** Newest first; `before` is the sequence number to page below. */
@@ -198,6 +248,41 @@ function isDuplicate(error: unknown): boolean {
   return (error instanceof MongoServerError || error instanceof MongoBulkWriteError) && error.code === 11000;
 }
 
-function stripUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+/**
+ * A value as MongoDB stores it and gives it back. BSON strings are UTF-8, so a lone surrogate
+ * comes back as U+FFFD; undefined is not stored at all; a document too large is refused. Hashing
+ * the in-memory value instead would hash something never stored, and the link would read as
+ * broken forever.
+ */
+function roundTrip(value: object): BSON.Document {
+  const bytes = BSON.serialize(value, { ignoreUndefined: true });
+  if (bytes.length > MAX_ENTRY_BYTES) throw new Error(`An audit event of ${bytes.length} bytes is larger than the audit trail can store.`);
+  return BSON.deserialize(bytes);
+}
+
+function storedEntry(entry: AuditEntry): AuditEntry {
+  const stored = roundTrip(entry) as AuditEntry;
+  // What is stored must also hash: fail here, for this entry alone, rather than in the batch.
+  canonicalJson(stored);
+  return stored;
+}
+
+function storedBody(body: Omit<AuditEvent, 'hash'>): Omit<AuditEvent, 'hash'> {
+  return roundTrip(body) as Omit<AuditEvent, 'hash'>;
+}
+
+/** Broken links in ascending order: all of them counted, the first MAX_REPORTED named. */
+class BrokenLinks {
+  count = 0;
+  readonly seqs: number[] = [];
+  private last = 0;
+
+  /** Links from..to (inclusive) are broken; those already reported are not counted again. */
+  add(from: number, to: number): void {
+    const start = Math.max(from, this.last + 1);
+    if (to < start) return;
+    this.count += to - start + 1;
+    for (let seq = start; seq <= to && this.seqs.length < MAX_REPORTED; seq++) this.seqs.push(seq);
+    this.last = to;
+  }
 }
