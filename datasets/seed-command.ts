@@ -11,7 +11,9 @@ import { loadSampleSources, terminalProgress } from './sample-sources.js';
 /**
  * `npm run seed`: loads the sample departments and any sample dataset missing from the
  * catalogue (existing ones are kept as they are), and (re)loads every sample source into its own
- * system with progress shown: PostgreSQL, MariaDB, MongoDB and CSV files. Uses the same MongoDB as `npm start`; with the
+ * system with progress shown: PostgreSQL, MariaDB, MongoDB and CSV files. The departments'
+ * read-only source accounts are granted again after the tables are re-created, since a dropped
+ * PostgreSQL table takes its grants with it. Uses the same MongoDB as `npm start`; with the
  * local store, stop `npm start` first, since one process at a time may hold its files.
  */
 async function main(): Promise<void> {
