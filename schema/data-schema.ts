@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
+import { parse } from 'graphql';
 import type { Row } from '../connectors/contract.js';
 import type { Dataset } from '../server/catalogue/dataset.js';
-import type { FieldInfo } from '../server/catalogue/record-schema.js';
+import { fieldNameProblem, type FieldInfo } from '../server/catalogue/record-schema.js';
 import { isMasked, purposeOf } from '../server/data/records-service.js';
 import { AppError, forbidden } from '../server/errors.js';
 import type { GatewayContext } from './context.js';
@@ -19,6 +20,10 @@ const typeNameOf = (id: string) =>
     .filter(Boolean)
     .map((part) => part[0]!.toUpperCase() + part.slice(1))
     .join('');
+/** The types generated for a dataset whose record type is named `T`. */
+const TYPE_SUFFIXES = ['', 'Edge', 'Connection', 'Field', 'OrderBy', 'Where'];
+const GRAPHQL_NAME = /^[_A-Za-z][_0-9A-Za-z]*$/;
+const BUILT_IN_TYPES = ['String', 'Int', 'Float', 'Boolean', 'ID', 'Query', 'Mutation', 'Subscription'];
 
 const SCALAR: Record<FieldInfo['type'], { type: string; filter: string }> = {
   string: { type: 'String', filter: 'StringFilter' },
@@ -40,7 +45,9 @@ const dataFilterTypeDefs = /* GraphQL */ `
   input DateFilter { eq: String ne: String in: [String!] nin: [String!] lt: String lte: String gt: String gte: String isNull: Boolean }
 `;
 
-const describe = (text: string | undefined) => (text ? `${JSON.stringify(text)}\n` : '');
+/** A lone surrogate would become an escape GraphQL refuses, losing the dataset's typed part over a title. */
+const describe = (text: string | undefined) =>
+  text ? `${JSON.stringify(text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'))}\n` : '';
 
 /** GraphQL input objects carry explicit nulls for absent fields; the portable filter has none. */
 function withoutNulls(value: unknown): unknown {
@@ -74,6 +81,86 @@ function linkLoader(ctx: GatewayContext, dataset: string, field: string, purpose
   return loader;
 }
 
+export interface LeftOut {
+  id: string;
+  reason: string;
+}
+
+/** Why a stored dataset cannot have a typed part, whatever the other datasets are; null when it can. */
+function contentProblem(dataset: Dataset): string | null {
+  if (!Array.isArray(dataset.fields) || dataset.fields.length === 0) return 'its record schema has no fields';
+  if (!Array.isArray(dataset.links)) return 'its links are not a list';
+  for (const field of dataset.fields) {
+    const problem = fieldNameProblem(field.name);
+    if (problem) return `field "${field.name}": ${problem}`;
+    if (!Object.hasOwn(SCALAR, field.type)) return `field "${field.name}" has the unknown type "${String(field.type)}"`;
+  }
+  const names = new Set(dataset.fields.map((f) => f.name));
+  for (const link of dataset.links) {
+    const problem = fieldNameProblem(link.as);
+    if (problem) return `link "${link.as}": ${problem}`;
+    if (names.has(link.as)) return `link "${link.as}" repeats a name of the record type`;
+    names.add(link.as);
+  }
+  return null;
+}
+
+/** Every type name the typed part must never generate: the gateway's own and GraphQL's. */
+function fixedTypeNames(staticTypeDefs: string[]): Set<string> {
+  const names = new Set(BUILT_IN_TYPES);
+  for (const typeDefs of [...staticTypeDefs, dataFilterTypeDefs, 'type DataQuery { _empty: Boolean }']) {
+    for (const definition of parse(typeDefs).definitions) {
+      if ('name' in definition && definition.name) names.add(definition.name.value);
+    }
+  }
+  return names;
+}
+
+/**
+ * Decides which datasets get a typed part. Generated names are claimed first-come in id order, so
+ * every replica decides alike: a dataset whose names are the gateway's own, or were claimed by a
+ * dataset before it (`cong-an.residents` and `cong.an-residents` both give `cong_an_residents`;
+ * `cong-an.residents-edge` gives `CongAnResidentsEdge`, the edge type of `cong-an.residents`), is
+ * left out with the reason, and `records` still serves it.
+ */
+export function planDataSchema(datasets: Dataset[], staticTypeDefs: string[]): { included: Dataset[]; leftOut: LeftOut[] } {
+  const fixed = fixedTypeNames(staticTypeDefs);
+  const claimed = new Map<string, string>();
+  const included: Dataset[] = [];
+  const leftOut: LeftOut[] = [];
+  for (const dataset of [...datasets].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    let claims: string[];
+    try {
+      const T = typeNameOf(dataset.id);
+      const field = fieldNameOf(dataset.id);
+      claims = [...TYPE_SUFFIXES.map((suffix) => `${T}${suffix}`), `data.${field}`];
+      const reason =
+        contentProblem(dataset) ??
+        (!GRAPHQL_NAME.test(T) || !GRAPHQL_NAME.test(field) || T.startsWith('__') || field.startsWith('__')
+          ? `its id gives the names ${T} and ${field}, which are not legal GraphQL names`
+          : null) ??
+        claims.map((name) => (fixed.has(name) ? `the type name ${name} belongs to the gateway's own schema` : null)).find(Boolean) ??
+        claims.map((name) => (claimed.has(name) ? `the ${name.startsWith('data.') ? 'field' : 'type name'} ${name} is already generated for ${claimed.get(name)}` : null)).find(Boolean);
+      if (reason) {
+        leftOut.push({ id: String(dataset.id), reason });
+        continue;
+      }
+    } catch (error) {
+      // Only an entry written around the API gets here (say, one whose id is not a string).
+      leftOut.push({ id: String(dataset.id), reason: `its catalogue entry is malformed: ${error instanceof Error ? error.message : String(error)}` });
+      continue;
+    }
+    for (const name of claims) claimed.set(name, dataset.id);
+    included.push(dataset);
+  }
+  return { included, leftOut };
+}
+
+/**
+ * The typed part for `datasets`, which must be a plan's `included` (or part of it): a link to a
+ * dataset outside them is not generated, since its target type may be missing or, worse, be
+ * another dataset's type of the same name.
+ */
 export function buildDataSchema(datasets: Dataset[]): { typeDefs: string; resolvers: Record<string, Record<string, unknown>> } {
   const published = new Map(datasets.map((d) => [d.id, d]));
   const parts: string[] = [dataFilterTypeDefs];

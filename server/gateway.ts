@@ -51,9 +51,10 @@ export async function createGateway(config: Config, logger: Logger, db: Db) {
     access,
     auditLog,
     schema: () => schema.current(),
+    schemaStatus: () => schema.status(),
     ping: async () => {
       await db.command({ ping: 1 });
     },
   });
-  return { app, metrics, catalogue, records, health, sources, access, auditLog };
+  return { app, metrics, catalogue, records, health, sources, access, auditLog, schema };
 }

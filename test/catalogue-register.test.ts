@@ -62,6 +62,12 @@ describe('registering datasets', () => {
     expect(result.errors?.[0]?.extensions?.details?.[0]?.path).toBe('input.recordSchema.properties.a.minLength');
   });
 
+  it('refuses a required field that is no property, even one every object inherits', async () => {
+    const input = datasetInput({ slug: 'inherited', recordSchema: { type: 'object', required: ['toString'], properties: { a: { type: 'string' } } } });
+    const result = await gw.gql(REGISTER, { input }, publisher);
+    expect(result.errors?.[0]?.extensions?.details).toEqual([{ path: 'input.recordSchema.required', message: 'required field "toString" is not among the properties' }]);
+  });
+
   it('lists every metadata fault at once: slug, classification, links, connector type', async () => {
     const input = datasetInput({
       slug: 'Bad Slug!',

@@ -2,7 +2,7 @@ import { Ajv } from 'ajv';
 import { badInput, type FaultDetail } from '../errors.js';
 import { ajvFaults } from '../validation.js';
 import { CLASSIFICATIONS, UPDATE_FREQUENCIES, type ConnectorBinding, type DatasetLink } from './dataset.js';
-import { recordSchemaFaults, type RecordSchema } from './record-schema.js';
+import { fieldNameProblem, recordSchemaFaults, type RecordSchema } from './record-schema.js';
 
 /**
  * Checks a connector binding of a dataset owned by `department`: type, options, and the
@@ -39,7 +39,8 @@ const metadataProperties = {
         field: { type: 'string', minLength: 1 },
         dataset: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}\\.[a-z0-9][a-z0-9-]{1,62}$' },
         targetField: { type: 'string', minLength: 1 },
-        as: { type: 'string', pattern: '^[A-Za-z][A-Za-z0-9_]{0,62}$' },
+        // Checked by fieldNameProblem, like the field names it stands beside in the record type.
+        as: { type: 'string', minLength: 1, maxLength: 100 },
       },
     },
   },
@@ -58,13 +59,20 @@ const checkInput = ajv.compile({
 const { slug: _slug, department: _department, ...patchProperties } = metadataProperties;
 const checkPatch = ajv.compile({ type: 'object', additionalProperties: false, minProperties: 1, properties: patchProperties });
 
-function linkFaults(links: DatasetLink[], schema: RecordSchema, path: string): FaultDetail[] {
-  const names = new Set(Object.keys(schema.properties));
+/**
+ * A link's `as` becomes a field of the dataset's generated record type, beside the record
+ * schema's fields: it obeys the same naming rule and must not repeat a name the type already has.
+ * `schema` is null when the record schema itself is faulty; only the names are checked then.
+ */
+function linkFaults(links: DatasetLink[], schema: RecordSchema | null, path: string): FaultDetail[] {
+  const names = schema ? new Set(Object.keys(schema.properties)) : null;
   const faults: FaultDetail[] = [];
   const aliases = new Set<string>();
   links.forEach((link, i) => {
-    if (!names.has(link.field)) faults.push({ path: `${path}.${i}.field`, message: `"${link.field}" is not a field of the record schema` });
-    if (names.has(link.as)) faults.push({ path: `${path}.${i}.as`, message: `"${link.as}" is already a field name` });
+    const problem = fieldNameProblem(link.as);
+    if (problem) faults.push({ path: `${path}.${i}.as`, message: problem });
+    if (names && !names.has(link.field)) faults.push({ path: `${path}.${i}.field`, message: `"${link.field}" is not a field of the record schema` });
+    if (names?.has(link.as)) faults.push({ path: `${path}.${i}.as`, message: `"${link.as}" is already a field name of the record type` });
     if (aliases.has(link.as)) faults.push({ path: `${path}.${i}.as`, message: `"${link.as}" is used by another link` });
     aliases.add(link.as);
   });
@@ -80,8 +88,8 @@ function validateWhole(value: Record<string, unknown>, base: string, checkConnec
   if (value['recordSchema'] !== undefined) {
     const schemaFaults = recordSchemaFaults(value['recordSchema'], `${base}.recordSchema`);
     faults.push(...schemaFaults);
-    if (schemaFaults.length === 0 && Array.isArray(value['links'])) {
-      faults.push(...linkFaults(value['links'] as DatasetLink[], value['recordSchema'] as RecordSchema, `${base}.links`));
+    if (Array.isArray(value['links'])) {
+      faults.push(...linkFaults(value['links'] as DatasetLink[], schemaFaults.length === 0 ? (value['recordSchema'] as RecordSchema) : null, `${base}.links`));
     }
   }
   if (value['connector']) faults.push(...checkConnector(value['connector'] as ConnectorBinding, `${base}.connector`, department));
