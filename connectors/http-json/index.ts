@@ -1,78 +1,97 @@
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import type { FieldInfo } from '../../server/catalogue/record-schema.js';
 import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField } from '../contract.js';
+import type { ReachFault } from '../credentials.js';
 import { coerceRow } from '../values.js';
 import { probeHealth } from '../health.js';
+import { HttpStatusError, readPage, SourceNetworkError, type Page } from './page.js';
+import { pathFault, SourceScope, underPrefix } from './scope.js';
+
+/** The most SOURCE_MAX_RESPONSE_BYTES may be set to: no binding may ask for more, whatever the platform allows. */
+export const MAX_RESPONSE_BYTES_LIMIT = 256 * 1024 * 1024;
+
+/** What a binding gets when it names no bound of its own (still clamped to the platform ceiling). */
+const DEFAULT_RESPONSE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * The engine filters this connector's rows in-process, so one query reads the whole source into
+ * memory; beyond this many rows the source is too large for this connector, and saying so beats
+ * silently answering from part of it.
+ */
+export const MAX_ROWS_PER_QUERY = 100_000;
+
+/** A hard stop for sources whose pages are tiny or whose `next` never ends. */
+export const MAX_PAGES_PER_QUERY = 1_000;
+
+/**
+ * Pages one query may follow: twice what MAX_ROWS_PER_QUERY needs at the binding's page size (a
+ * source may page smaller than asked), never more than MAX_PAGES_PER_QUERY.
+ */
+export function maxPagesFor(pageSize: number): number {
+  return Math.min(MAX_PAGES_PER_QUERY, 2 * Math.ceil(MAX_ROWS_PER_QUERY / pageSize));
+}
 
 interface HttpJsonOptions {
   /** Names the base URL (and any token in it) in the server configuration. */
   credentials: string;
   path: string;
   pageSize: number;
+  /** The binding's bound, already clamped to the platform ceiling. */
   maxResponseBytes: number;
 }
 
-class HttpStatusError extends Error {
-  constructor(readonly status: number) {
-    super(`source answered HTTP ${status}`);
-  }
-}
-
 /**
- * A paginated REST/JSON API: pages of `{ items, next }`, `next` followed only on the same origin
- * (a source cannot send the gateway elsewhere). 5xx answers and network errors are retried with
- * exponential back-off; a page larger than `maxResponseBytes` is refused. There is no pushdown:
- * the engine filters, sorts and pages in-process.
+ * A paginated REST/JSON API: pages of `{ items, next }`. Every URL asked for — the first page,
+ * redirects, `next` links — stays on the credential's origin and under its base path and path
+ * prefix; answers are cut at `maxResponseBytes`, and a query follows a bounded number of pages
+ * and never the same page twice. 5xx answers and network errors are retried with exponential
+ * back-off. There is no pushdown: the engine filters, sorts and pages in-process.
  */
 class HttpJsonConnector implements Connector {
   readonly capabilities = {};
   private readonly fields: FieldInfo[];
+  private readonly scope: SourceScope | { fault: string };
   private readonly retries = retry(
-    handleWhen((e) => (e instanceof HttpStatusError && e.status >= 500) || (e instanceof TypeError && e.name !== 'AbortError')),
+    handleWhen((e) => (e instanceof HttpStatusError && e.status >= 500) || e instanceof SourceNetworkError),
     { maxAttempts: 2, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }) },
   );
 
   constructor(
     private readonly options: HttpJsonOptions,
-    private readonly context: ConnectorContext,
+    context: ConnectorContext,
   ) {
     this.fields = context.fields;
+    // A broken credential is reported on use, not at creation: creation must not fail a read outside its error handling.
+    this.scope = SourceScope.of(context.source);
   }
 
-  private base(): URL {
-    return new URL(this.context.source.url ?? '');
+  private sourceScope(): SourceScope {
+    if (this.scope instanceof SourceScope) return this.scope;
+    throw new Error(this.scope.fault);
   }
 
-  private async page(url: URL, signal: AbortSignal): Promise<{ items: Record<string, unknown>[]; next: string | null }> {
-    return this.retries.execute(async () => {
-      const response = await fetch(url, { signal, headers: { accept: 'application/json' } });
-      if (!response.ok) {
-        await response.body?.cancel();
-        throw new HttpStatusError(response.status);
-      }
-      const chunks: Uint8Array[] = [];
-      let size = 0;
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        size += chunk.byteLength;
-        if (size > this.options.maxResponseBytes) throw new Error(`source page larger than ${this.options.maxResponseBytes} bytes`);
-        chunks.push(chunk);
-      }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { items?: unknown; next?: unknown };
-      if (!Array.isArray(body.items)) throw new Error('source page has no items list');
-      return { items: body.items as Record<string, unknown>[], next: typeof body.next === 'string' ? body.next : null };
-    }, signal);
+  private page(url: URL, signal: AbortSignal): Promise<Page> {
+    const scope = this.sourceScope();
+    return this.retries.execute(() => readPage(url, scope, this.options.maxResponseBytes, signal), signal);
   }
 
   private async *all(signal: AbortSignal): AsyncIterable<Record<string, unknown>> {
-    const base = this.base();
-    let url: URL | null = new URL(this.options.path, base);
-    url.searchParams.set('limit', String(this.options.pageSize));
+    const scope = this.sourceScope();
+    const maxPages = maxPagesFor(this.options.pageSize);
+    const visited = new Set<string>();
+    let rows = 0;
+    let url: URL | null = scope.first(this.options.path, { limit: String(this.options.pageSize) });
     while (url) {
-      const { items, next } = await this.page(url, signal);
+      if (visited.size >= maxPages) throw new Error(`source kept paging past ${maxPages} pages; the read was stopped`);
+      visited.add(url.href);
+      const { items, next, url: at } = await this.page(url, signal);
+      rows += items.length;
+      if (rows > MAX_ROWS_PER_QUERY) throw new Error(`source holds more than ${MAX_ROWS_PER_QUERY} rows, more than this connector reads in one query`);
       yield* items;
-      const following: URL | null = next ? new URL(next, url) : null;
-      if (following && following.origin !== base.origin) throw new Error('source pointed to another origin');
-      url = following;
+      if (next === null) return;
+      url = scope.follow(next, at);
+      if (!url) throw new Error('source pointed its next page outside its origin and path prefix; not followed');
+      if (visited.has(url.href)) throw new Error('source pointed its next page back to a page already read');
     }
   }
 
@@ -96,45 +115,43 @@ class HttpJsonConnector implements Connector {
   }
 
   health(signal: AbortSignal) {
-    return probeHealth(() => {
-      const url = new URL(this.options.path, this.base());
-      url.searchParams.set('limit', '1');
-      return this.page(url, signal);
-    });
+    return probeHealth(() => this.page(this.sourceScope().first(this.options.path, { limit: '1' }), signal));
   }
-
 
   async close(): Promise<void> {}
 }
 
+const isIntegerIn = (value: unknown, min: number, max: number): boolean => typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+
 export const httpJsonConnector: ConnectorFactory = {
   type: 'http-json',
   reachFaults(options, source) {
-    const prefix = source.reach.pathPrefix ?? '/';
-    const path = String(options['path']);
-    const inside = prefix === '/' || path === prefix || path.startsWith(`${prefix}/`);
-    return inside ? [] : [{ path: 'path', message: `must lie under ${prefix}, the path prefix of credential "${source.name}"` }];
+    const scope = SourceScope.of(source);
+    if (!(scope instanceof SourceScope)) return [{ path: 'credentials', message: scope.fault }];
+    return underPrefix(String(options['path']), scope.prefix) ? [] : [{ path: 'path', message: `must lie under ${scope.prefix}, the path prefix of credential "${source.name}"` }];
   },
   validateOptions(options) {
-    const faults: { path: string; message: string }[] = [];
+    const faults: ReachFault[] = [];
     if (typeof options['credentials'] !== 'string' || options['credentials'].length === 0) faults.push({ path: 'credentials', message: 'must name a base URL in the server configuration' });
-    if (typeof options['path'] !== 'string' || !/^\/[\w\-./]*$/.test(options['path'])) faults.push({ path: 'path', message: 'must be a path starting with /' });
-    if (options['pageSize'] !== undefined && (!Number.isInteger(options['pageSize']) || (options['pageSize'] as number) < 1 || (options['pageSize'] as number) > 1000)) {
-      faults.push({ path: 'pageSize', message: 'must be an integer from 1 to 1000' });
-    }
-    if (options['maxResponseBytes'] !== undefined && (!Number.isInteger(options['maxResponseBytes']) || (options['maxResponseBytes'] as number) < 1024)) {
-      faults.push({ path: 'maxResponseBytes', message: 'must be an integer of at least 1024' });
+    const badPath = pathFault(options['path']);
+    if (badPath) faults.push({ path: 'path', message: badPath });
+    if (options['pageSize'] !== undefined && !isIntegerIn(options['pageSize'], 1, 1000)) faults.push({ path: 'pageSize', message: 'must be an integer from 1 to 1000' });
+    if (options['maxResponseBytes'] !== undefined && !isIntegerIn(options['maxResponseBytes'], 1024, MAX_RESPONSE_BYTES_LIMIT)) {
+      faults.push({ path: 'maxResponseBytes', message: `must be an integer from 1024 to ${MAX_RESPONSE_BYTES_LIMIT}` });
     }
     return faults;
   },
-  create: (options, context) =>
-    new HttpJsonConnector(
+  create(options, context) {
+    const asked = typeof options['maxResponseBytes'] === 'number' ? options['maxResponseBytes'] : DEFAULT_RESPONSE_BYTES;
+    return new HttpJsonConnector(
       {
         credentials: String(options['credentials']),
         path: String(options['path']),
         pageSize: typeof options['pageSize'] === 'number' ? options['pageSize'] : 200,
-        maxResponseBytes: typeof options['maxResponseBytes'] === 'number' ? options['maxResponseBytes'] : 10 * 1024 * 1024,
+        // Registration only knows the absolute limit; the platform's own ceiling applies here.
+        maxResponseBytes: Math.min(asked, context.maxResponseBytes, MAX_RESPONSE_BYTES_LIMIT),
       },
       context,
-    ),
+    );
+  },
 };
