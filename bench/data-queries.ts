@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { signToken } from '../server/auth/jwt.js';
 import { loadConfig } from '../server/config.js';
@@ -14,7 +15,9 @@ const RESIDENT_FIELDS = 'citizenId fullName birthDate gender district ward addre
  */
 export async function run(): Promise<void> {
   const config = loadConfig({ ...process.env, NODE_ENV: 'development' });
-  const gateway = await startGatewayProcess();
+  // Per-dataset source counts are published only behind a metrics token.
+  const metricsToken = randomBytes(24).toString('hex');
+  const gateway = await startGatewayProcess({ METRICS_TOKEN: metricsToken });
   const police = signToken({ id: 'bench', department: 'cong-an', roles: ['analyst'] }, config.jwt);
   const finance = signToken({ id: 'bench', department: 'tai-chinh', roles: ['publisher'] }, config.jwt);
   const gql = async (query: string, token: string) => {
@@ -40,7 +43,7 @@ export async function run(): Promise<void> {
     // businesses PUBLIC so that the police, who own the residents, can follow the link.
     await gql('mutation { updateDataset(id: "tai-chinh.business-registrations", input: { classification: PUBLIC }) { id } }', finance);
     const metric = async () => {
-      const text = await (await fetch(`${gateway.base}/metrics`)).text();
+      const text = await (await fetch(`${gateway.base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).text();
       return Number(/source_queries_total\{dataset="cong-an\.residents"\} (\d+)/.exec(text)?.[1] ?? 0);
     };
     const linked = '{ data { tai_chinh_business_registrations(first: 1000) { edges { node { enterpriseCode name legalRepresentative { fullName district } } } } } }';

@@ -11,6 +11,7 @@ beforeAll(async () => {
 afterAll(async () => gw?.close());
 
 const ME = '{ me { id department { code name } roles } }';
+const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 function forge(claims: Record<string, unknown>, options: jwt.SignOptions = {}, secret: string = gw.config.jwt.secret!): string {
   return jwt.sign({ dept: 'tai-chinh', roles: ['publisher'], ...claims }, secret, {
@@ -18,7 +19,8 @@ function forge(claims: Record<string, unknown>, options: jwt.SignOptions = {}, s
     subject: 'mallory',
     issuer: gw.config.jwt.issuer,
     audience: gw.config.jwt.audience,
-    expiresIn: '5m',
+    // jsonwebtoken refuses expiresIn next to an exp claim.
+    ...('exp' in claims ? {} : { expiresIn: '5m' }),
     ...options,
   });
 }
@@ -50,6 +52,9 @@ describe('JWT authentication', () => {
     ['no expiry', () => jwt.sign({ dept: 'tai-chinh', roles: ['publisher'] }, gw.config.jwt.secret!, { subject: 'x', issuer: gw.config.jwt.issuer, audience: gw.config.jwt.audience })],
     ['unknown role', () => forge({ roles: ['superuser'] })],
     ['missing department', () => forge({ dept: undefined })],
+    ['an expiry beyond the maximum lifetime', () => forge({ exp: 1e308 }, { noTimestamp: true })],
+    ['a lifetime (exp - iat) above the maximum', () => forge({ iat: nowSeconds() - 86_400, exp: nowSeconds() + 300 })],
+    ['a crit header', () => forge({}, { header: { alg: 'HS256', crit: ['exp'] } })],
   ];
 
   for (const [name, make] of cases) {
@@ -62,6 +67,21 @@ describe('JWT authentication', () => {
       expect(await gw.catalogue.datasets.countDocuments({ slug: input['slug'] as string })).toBe(0);
     });
   }
+
+  it('names the reason when a token lives too long or has critical extensions', async () => {
+    const far = await gw.gql(ME, undefined, forge({ exp: nowSeconds() + 2 * gw.config.jwt.maxLifetimeSeconds }, { noTimestamp: true }));
+    expect(far.errors?.[0]?.message).toMatch(/expiry \(exp\) is more than the maximum lifetime/);
+    const long = await gw.gql(ME, undefined, forge({}, { expiresIn: gw.config.jwt.maxLifetimeSeconds + gw.config.jwt.clockToleranceSeconds + 60 }));
+    expect(long.errors?.[0]?.message).toMatch(/lifetime \(exp - iat\) exceeds the maximum/);
+    const crit = await gw.gql(ME, undefined, forge({}, { header: { alg: 'HS256', crit: ['b64'] } }));
+    expect(crit.errors?.[0]?.message).toMatch(/crit/);
+    const longest = await gw.gql(ME, undefined, forge({}, { expiresIn: gw.config.jwt.maxLifetimeSeconds }));
+    expect(longest.errors).toBeUndefined();
+  });
+
+  it('will not sign a token longer than the maximum lifetime', () => {
+    expect(() => gw.token('an', 'tai-chinh', ['analyst'], gw.config.jwt.maxLifetimeSeconds + 1)).toThrow(/at most/);
+  });
 
   it('tolerates a few seconds of clock skew (two minutes is refused above)', async () => {
     const slightlyExpired = forge({}, { expiresIn: -5 });

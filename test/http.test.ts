@@ -1,4 +1,7 @@
+import { GraphQLError } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { badInput } from '../server/errors.js';
+import { createMaskError } from '../server/http/error-masking.js';
 import { createLogger } from '../server/logger.js';
 import { startJavaMongo } from '../server/mongo/java-server.js';
 import { codeOf, startTestGateway, type TestGateway } from './kit.js';
@@ -87,5 +90,48 @@ describe('readiness', () => {
       own.server.close();
       await own.client.close(true);
     }
+  });
+});
+
+describe('error masking', () => {
+  const capture = () => {
+    const lines: string[] = [];
+    return { lines, mask: createMaskError(createLogger('debug', { write: (line: string) => void lines.push(line) })) };
+  };
+  const json = (error: Error) => JSON.parse(JSON.stringify(error)) as { message: string; path?: unknown; extensions: Record<string, unknown> };
+
+  it('hides an unexpected error during execution behind "Unexpected error." and logs it once, redacted', () => {
+    const { lines, mask } = capture();
+    const thrown = new TypeError('cannot reach mongodb://user:pw@10.0.0.5 for 079123456789');
+    const masked = json(mask(new GraphQLError(thrown.message, { path: ['records'], originalError: thrown })));
+    expect(masked).toEqual({ message: 'Unexpected error.', path: ['records'], extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain('079123456789');
+  });
+
+  it('keeps a domain error at its path with only code and details', () => {
+    const { lines, mask } = capture();
+    const error = badInput('Invalid filter.', [{ path: 'where.x', message: 'unknown field' }]);
+    const masked = json(mask(new GraphQLError(error.message, { path: ['records'], originalError: error })));
+    expect(masked.extensions).toEqual({ code: 'BAD_USER_INPUT', details: [{ path: 'where.x', message: 'unknown field' }] });
+    expect(lines).toHaveLength(0);
+  });
+
+  it('makes any error before execution (no path) BAD_USER_INPUT with whitelisted extensions only', () => {
+    const { lines, mask } = capture();
+    const inner = new GraphQLError('Expected value of type "Int", found "ten".');
+    const variables = new GraphQLError('Variable "$first" got invalid value "ten"; Int cannot represent non-integer value: "ten"', { originalError: inner });
+    expect(json(mask(variables)).extensions).toEqual({ code: 'BAD_USER_INPUT', http: { status: 400 } });
+    const body = new GraphQLError('POST body sent invalid JSON.', { extensions: { code: 'BAD_REQUEST', http: { spec: true, status: 400 }, originalError: { name: 'SyntaxError', message: 'Unexpected end' } } });
+    expect(json(mask(body))).toEqual({ message: 'POST body sent invalid JSON.', extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } });
+    const scalar = new GraphQLError('Variable "$x" got invalid value 1; oops', { originalError: new TypeError('oops') });
+    expect(json(mask(scalar)).extensions['code']).toBe('BAD_USER_INPUT');
+    expect(lines).toHaveLength(0);
+  });
+
+  it('still masks a raw error raised outside execution (a schema that cannot be built)', () => {
+    const { lines, mask } = capture();
+    expect(json(mask(new Error('connect ECONNREFUSED 127.0.0.1:27017'))).extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+    expect(lines).toHaveLength(1);
   });
 });

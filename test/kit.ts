@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { MongoClient, type Db } from 'mongodb';
+import type { DestinationStream } from 'pino';
 import { inject } from 'vitest';
 import { loadSampleCatalogue, readSampleCatalogue } from '../datasets/sample-catalogue.js';
 import { signToken } from '../server/auth/jwt.js';
@@ -37,9 +38,9 @@ export type TestGateway = Awaited<ReturnType<typeof startTestGateway>>;
  * Starts the whole gateway on port 0 over a fresh database of the run's MongoDB, so each test
  * file reads as a user story against a real HTTP server and never shares state with another.
  */
-export async function startTestGateway(options: { env?: Record<string, string>; sampleCatalogue?: boolean; mongoUri?: string; dbName?: string } = {}) {
+export async function startTestGateway(options: { env?: Record<string, string>; sampleCatalogue?: boolean; mongoUri?: string; dbName?: string; logDestination?: DestinationStream } = {}) {
   const config: Config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent', SOURCE_CREDENTIALS: JSON.stringify(defaultTestCredentials()), ...options.env });
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, options.logDestination);
   const client = new MongoClient(options.mongoUri ?? inject('mongoUri'), { serverSelectionTimeoutMS: 3000 });
   await client.connect();
   const db: Db = client.db(options.dbName ?? `t_${randomUUID().slice(0, 8)}`);

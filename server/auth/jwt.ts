@@ -30,21 +30,34 @@ function verificationKey(config: JwtConfig): KeyObject {
  */
 export function verifyToken(token: string, config: JwtConfig): Principal {
   const key = verificationKey(config);
-  let payload: string | jwt.JwtPayload;
+  const now = Math.floor(Date.now() / 1000);
+  let verified: jwt.Jwt;
   try {
-    payload = jwt.verify(token, key, {
+    verified = jwt.verify(token, key, {
       algorithms: config.algorithms as jwt.Algorithm[],
       issuer: config.issuer,
       audience: config.audience,
       clockTolerance: config.clockToleranceSeconds,
-      complete: false,
+      clockTimestamp: now,
+      complete: true,
     });
   } catch (error) {
     if (error instanceof jwt.TokenExpiredError) throw unauthenticated('Token expired.');
     if (error instanceof jwt.JsonWebTokenError) throw unauthenticated(`Invalid token: ${error.message}.`);
     throw unauthenticated('Invalid token.');
   }
+  // RFC 7515 §4.1.11: a recipient must refuse a token whose `crit` names extensions it does not
+  // understand, and we understand none; jsonwebtoken ignores the header.
+  if ('crit' in verified.header) throw unauthenticated('Invalid token: critical header extensions (crit) are not supported.');
+  const payload = verified.payload;
   if (typeof payload === 'string' || typeof payload.exp !== 'number') throw unauthenticated('Invalid token: an expiry (exp) is required.');
+  // A stolen token is only as harmless as it is short-lived: a lifetime above the maximum is
+  // refused however it is spelled (a far exp, or an iat long before exp).
+  const longest = config.maxLifetimeSeconds + config.clockToleranceSeconds;
+  if (typeof payload.iat === 'number' && payload.exp - payload.iat > longest) {
+    throw unauthenticated(`Invalid token: lifetime (exp - iat) exceeds the maximum of ${config.maxLifetimeSeconds} seconds.`);
+  }
+  if (payload.exp - now > longest) throw unauthenticated(`Invalid token: expiry (exp) is more than the maximum lifetime of ${config.maxLifetimeSeconds} seconds away.`);
   const { sub, dept, roles } = payload as { sub?: unknown; dept?: unknown; roles?: unknown };
   if (typeof sub !== 'string' || sub.length === 0) throw unauthenticated('Invalid token: claim sub is required.');
   if (typeof dept !== 'string' || !DEPARTMENT_CODE.test(dept)) throw unauthenticated('Invalid token: claim dept must be a department code.');
@@ -64,11 +77,17 @@ export function bearerToken(header: string | null | undefined): string {
 /** Signs a token for local use (the token command, tests). Only HS256 with the configured secret. */
 export function signToken(principal: Principal, config: JwtConfig, ttl: string | number = '1h'): string {
   if (!config.secret) throw new Error('No JWT_SECRET configured: tokens for RS256/ES256 are issued by your identity provider.');
-  return jwt.sign({ dept: principal.department, roles: principal.roles }, config.secret, {
+  const token = jwt.sign({ dept: principal.department, roles: principal.roles }, config.secret, {
     algorithm: 'HS256',
     subject: principal.id,
     issuer: config.issuer,
     audience: config.audience,
     expiresIn: ttl as jwt.SignOptions['expiresIn'],
   });
+  // Said here rather than by a 401 at the first request.
+  const { iat, exp } = jwt.decode(token, { json: true }) ?? {};
+  if (typeof iat === 'number' && typeof exp === 'number' && exp - iat > config.maxLifetimeSeconds) {
+    throw new Error(`A token may live at most ${config.maxLifetimeSeconds} seconds (JWT_MAX_LIFETIME_SECONDS); ask for a shorter ttl.`);
+  }
+  return token;
 }

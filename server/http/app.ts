@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import DataLoader from 'dataloader';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -8,12 +8,15 @@ import { pinoHttp } from 'pino-http';
 import type { GatewayContext, GatewayServices } from '../../schema/context.js';
 import { bearerToken, verifyToken } from '../auth/jwt.js';
 import { AppError, isAppError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { logSerializers, type Logger } from '../logger.js';
 import { createMaskError, toGraphQLError } from './error-masking.js';
 import { exportRoute } from './export-route.js';
 import { createMetrics } from './metrics.js';
+import { CSRF_HEADERS, useCsrfPrevention } from './use-csrf-prevention.js';
+import { useErrorLog, yogaLogging } from './use-error-log.js';
 import { useInputErrorCode } from './use-input-error-code.js';
 import { useMetrics } from './use-metrics.js';
+import { useWellFormedInput } from './use-well-formed-input.js';
 
 export interface AppDeps extends GatewayServices {
   logger: Logger;
@@ -21,6 +24,8 @@ export interface AppDeps extends GatewayServices {
   schema: () => Promise<GraphQLSchema>;
   /** Resolves when the catalogue database answers; rejects otherwise. */
   ping: () => Promise<void>;
+  /** Whether every published dataset has its typed part; one left out degrades, never stops, the API. */
+  schemaStatus: () => { ok: boolean; leftOut: unknown[] };
 }
 
 type ServerContext = { req: Request; res: Response };
@@ -31,12 +36,22 @@ function jsonError(res: Response, status: number, code: string, message: string)
   res.status(status).json({ errors: [{ message, extensions: { code } }] });
 }
 
+/** Compares digests, so neither the token's content nor its length shows in the time taken. */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
 /** Builds the express app (GraphQL, health, metrics) without listening, so tests drive it on port 0. */
 export function buildApp(deps: AppDeps) {
   const { config, logger } = deps;
-  const metrics = createMetrics(deps.records.sourceQueries);
+  // Per-dataset figures name datasets (drafts too): only behind the metrics token.
+  const metrics = createMetrics(deps.records.sourceQueries, { perDataset: Boolean(config.metricsToken) });
 
-  const maskError = createMaskError(logger);
+  // Errors already logged (with their operation, by useErrorLog), so masking and yoga log each once.
+  const loggedErrors = new WeakSet<object>();
+  const maskError = createMaskError(logger, loggedErrors);
+  const corsOrigins = new Set(config.corsOrigins);
 
   const yoga = createYoga<ServerContext, GatewayContext>({
     schema: () => deps.schema(),
@@ -47,14 +62,26 @@ export function buildApp(deps: AppDeps) {
       headers: JSON.stringify({ Authorization: 'Bearer <token from: npm run --silent token -- --sub me --dept cong-an --roles analyst>' }),
       defaultQuery: '{\n  datasets(search: "dan cu") {\n    totalCount\n    edges { node { id title department { name } classification } }\n  }\n}\n',
     },
-    maskedErrors: { maskError: (error) => maskError(error) },
-    logging: {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
-      info: (...args) => logger.info(args.map(String).join(' ')),
-      warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error(args.map(String).join(' ')),
+    maskedErrors: { maskError: (error) => maskError(error), isDev: false },
+    logging: yogaLogging(logger, loggedErrors),
+    // Only configured origins, and without credentials: the API authenticates by a Bearer
+    // header, never by cookies. Other origins get no CORS headers at all (a preflight is
+    // answered 204 without them, which the browser reads as a refusal).
+    cors: (request) => {
+      const origin = request.headers.get('origin');
+      if (!origin || !corsOrigins.has(origin)) return false;
+      return {
+        origin,
+        credentials: false,
+        methods: ['GET', 'POST'],
+        allowedHeaders: ['authorization', 'content-type', 'x-request-id', ...CSRF_HEADERS.filter((h) => h !== 'authorization')],
+        exposedHeaders: ['x-request-id'],
+        maxAge: 600,
+      };
     },
     plugins: [
+      useCsrfPrevention(),
+      useWellFormedInput(),
       EnvelopArmorPlugin({
         maxDepth: { n: config.limits.maxDepth, ignoreIntrospection: true },
         maxAliases: { n: config.limits.maxAliases },
@@ -65,6 +92,7 @@ export function buildApp(deps: AppDeps) {
       }),
       useInputErrorCode(),
       useMetrics(metrics),
+      useErrorLog(loggedErrors),
     ],
     context: async ({ request, req, res }): Promise<GatewayContext> => {
       let principal;
@@ -86,6 +114,7 @@ export function buildApp(deps: AppDeps) {
         config,
         catalogue: deps.catalogue,
         records: deps.records,
+        health: deps.health,
         access: deps.access,
         auditLog: deps.auditLog,
         principal,
@@ -109,6 +138,9 @@ export function buildApp(deps: AppDeps) {
   app.use(
     pinoHttp({
       logger,
+      // Ours, unwrapped: pino-http's own would log the query string and every header.
+      serializers: logSerializers,
+      wrapSerializers: false,
       genReqId: (req, res) => {
         const given = req.headers['x-request-id'];
         const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -132,19 +164,33 @@ export function buildApp(deps: AppDeps) {
   app.get('/readyz', async (_req, res) => {
     try {
       await Promise.race([deps.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000))]);
-      res.json({ status: 'ready' });
+      const schema = deps.schemaStatus();
+      // Still ready to serve: only the left-out datasets' typed fields are missing. No ids here, this answers anyone.
+      if (schema.ok) res.json({ status: 'ready' });
+      else res.json({ status: 'degraded', reason: `${schema.leftOut.length} published dataset(s) left out of the typed data schema; their health says why` });
     } catch {
       res.status(503).json({ status: 'unavailable', reason: 'catalogue database does not answer' });
     }
   });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    if (config.metricsToken) {
+      const given = /^Bearer (\S+)$/.exec(req.headers.authorization?.trim() ?? '')?.[1];
+      if (!given || !sameSecret(given, config.metricsToken)) {
+        res.setHeader('www-authenticate', 'Bearer realm="metrics"');
+        return jsonError(res, 401, 'UNAUTHENTICATED', 'Metrics need Authorization: Bearer <METRICS_TOKEN>.');
+      }
+    }
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
   app.get('/export/:file', exportRoute(config, deps.records));
 
   // The body is read here, within the size limit, and handed to yoga already read.
-  app.all('/graphql', express.raw({ type: () => true, limit: config.limits.maxBodyBytes }), (req, res) => yoga(req, res, { req, res }));
+  app.all('/graphql', express.raw({ type: () => true, limit: config.limits.maxBodyBytes }), (req, res) => {
+    // Whether CORS headers are sent depends on the Origin: caches must not mix the answers.
+    res.vary('Origin');
+    return yoga(req, res, { req, res });
+  });
 
   app.use((_req, res) => jsonError(res, 404, 'NOT_FOUND', 'No such endpoint.'));
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {

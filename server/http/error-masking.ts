@@ -1,13 +1,19 @@
 import { GraphQLError } from 'graphql';
-import { isAppError, type AppError } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { isAppError, type AppError, type ErrorCode } from '../errors.js';
+import { queryHash, type Logger } from '../logger.js';
 
-/** The GraphQL form of a domain error: its code, details and HTTP status in `extensions`. */
+/** The codes of API.md: a GraphQL error already carrying one of these was made on purpose. */
+const API_CODES: ReadonlySet<string> = new Set<ErrorCode>(['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'SOURCE_UNAVAILABLE', 'QUOTA_EXCEEDED']);
+
+/**
+ * The GraphQL form of a domain error: its code, details and HTTP status in `extensions`, nothing
+ * else. An error at a path may travel with partial data, so only authentication changes the
+ * status there; an error before execution (no path) is the whole answer and sets its status.
+ */
 export function toGraphQLError(error: AppError, from?: GraphQLError): GraphQLError {
   const extensions: Record<string, unknown> = { code: error.code };
   if (error.details) extensions['details'] = error.details;
-  // Only authentication failures change the HTTP status: other errors may travel with partial data.
-  if (error.code === 'UNAUTHENTICATED') extensions['http'] = { status: 401 };
+  if (error.code === 'UNAUTHENTICATED' || !from?.path) extensions['http'] = { status: error.status };
   return new GraphQLError(error.message, {
     ...(from?.nodes ? { nodes: from.nodes } : {}),
     ...(from?.path ? { path: from.path } : {}),
@@ -15,30 +21,63 @@ export function toGraphQLError(error: AppError, from?: GraphQLError): GraphQLErr
   });
 }
 
-/** graphql-js and yoga's own codes for a malformed request; the API calls all of them BAD_USER_INPUT. */
-const CLIENT_INPUT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST']);
+/**
+ * An error raised before execution (parse, validation, variables, the request itself) is about
+ * the client's request: BAD_USER_INPUT (or the API code it was given) with graphql-js' or yoga's
+ * message, which names the variable or field at fault. Only whitelisted extensions survive: yoga
+ * adds `originalError` (with the parser's message) to an invalid JSON body, for one.
+ */
+function requestError(error: GraphQLError): GraphQLError {
+  const given = error.extensions['code'];
+  const code = typeof given === 'string' && API_CODES.has(given) ? given : 'BAD_USER_INPUT';
+  const extensions: Record<string, unknown> = { code };
+  const details = error.extensions['details'];
+  if (Array.isArray(details)) extensions['details'] = details;
+  const http = error.extensions['http'];
+  const status = http && typeof http === 'object' ? (http as { status?: unknown }).status : undefined;
+  extensions['http'] = { status: typeof status === 'number' && status >= 400 && status < 500 ? status : code === 'UNAUTHENTICATED' ? 401 : 400 };
+  return new GraphQLError(error.message, { ...(error.nodes ? { nodes: error.nodes } : {}), extensions });
+}
 
 /**
- * Masks everything that is not an expected, typed error: clients see "Unexpected error." and a
- * request id to quote, the log gets the stack. Validation, parse and limit errors from graphql-js
- * and graphql-armor are about the client's input and are reported as BAD_USER_INPUT.
+ * Whether masking hides this error: anything that is neither a domain error, nor a request
+ * error (no path), nor a GraphQL error made with an API code. Exported so that the error log,
+ * which knows the operation, logs exactly the errors masked here.
  */
-export function createMaskError(logger: Logger) {
+export function isUnexpectedError(error: unknown): boolean {
+  const original = rootCause(error);
+  if (isAppError(original)) return false;
+  if (!isGraphQLErrorLike(error)) return true;
+  if (!error.path) return error.extensions['unexpected'] === true;
+  const code = error.extensions['code'];
+  return !(original === error && typeof code === 'string' && API_CODES.has(code));
+}
+
+/**
+ * Masks everything that is not an expected, typed error: clients see "Unexpected error." (and
+ * the x-request-id header to quote), the log gets the redacted error, once: errors in `logged`
+ * were already logged, with their operation, by the error-log plugin.
+ */
+export function createMaskError(logger: Logger, logged: WeakSet<object> = new WeakSet()) {
   return (error: unknown): Error => {
     const original = rootCause(error);
-    if (isAppError(original)) return toGraphQLError(original, isGraphQLErrorLike(error) ? error : undefined);
-    if (isGraphQLErrorLike(error) && original === error) {
-      const code = error.extensions['code'];
-      if (typeof code === 'string' && !CLIENT_INPUT_CODES.has(code)) return error;
-      return new GraphQLError(error.message, {
-        ...(error.nodes ? { nodes: error.nodes } : {}),
-        ...(error.path ? { path: error.path } : {}),
-        extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+    const located = isGraphQLErrorLike(error) ? error : undefined;
+    if (isAppError(original)) return toGraphQLError(original, located);
+    if (located && !isUnexpectedError(located)) {
+      if (!located.path) return requestError(located);
+      return new GraphQLError(located.message, {
+        ...(located.nodes ? { nodes: located.nodes } : {}),
+        path: located.path,
+        extensions: { code: located.extensions['code'] },
       });
     }
-    logger.error({ err: original }, 'unexpected error while handling a GraphQL request');
+    if (!(original instanceof Object && logged.has(original))) {
+      if (original instanceof Object) logged.add(original);
+      const source = located?.source?.body;
+      logger.error({ err: original, ...(source ? { queryHash: queryHash(source) } : {}) }, 'unexpected error while handling a GraphQL request');
+    }
     return new GraphQLError('Unexpected error.', {
-      ...(isGraphQLErrorLike(error) && error.path ? { path: error.path } : {}),
+      ...(located?.path ? { path: located.path } : {}),
       extensions: { code: 'INTERNAL_SERVER_ERROR' },
     });
   };
@@ -48,7 +87,7 @@ export function createMaskError(logger: Logger) {
  * graphql-js and yoga may wrap an error more than once; the first non-wrapper is what was thrown.
  * Checked by shape, not instanceof: graphql's CommonJS and ES builds can both be loaded.
  */
-function rootCause(error: unknown): unknown {
+export function rootCause(error: unknown): unknown {
   let current = error;
   while (isGraphQLErrorLike(current) && current.originalError) current = current.originalError;
   return current;

@@ -2,8 +2,10 @@ import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 /**
- * A query that does not fit the schema (unknown field, wrong argument type) is the client's
- * input at fault: the API calls that BAD_USER_INPUT, whatever code graphql-js or yoga would use.
+ * A query that does not fit the schema (unknown field, wrong argument type) or a limit of
+ * graphql-armor is the client's input at fault: BAD_USER_INPUT with status 400, whatever code
+ * graphql-js or yoga would use. Yoga returns validation errors without masking them, so the
+ * extensions are rebuilt here rather than copied: nothing but the code reaches the client.
  */
 export function useInputErrorCode(): Plugin {
   return {
@@ -17,7 +19,7 @@ export function useInputErrorCode(): Plugin {
                 ...(error.nodes ? { nodes: error.nodes } : {}),
                 ...(error.source ? { source: error.source } : {}),
                 ...(error.positions ? { positions: error.positions } : {}),
-                extensions: { ...error.extensions, code: 'BAD_USER_INPUT' },
+                extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
               }),
           ),
         );
