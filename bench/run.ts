@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   catalogue: () => import('./catalogue-search.js'),
   data: () => import('./data-queries.js'),
   audit: () => import('./audit.js'),
+  hostile: () => import('./hostile-load.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
