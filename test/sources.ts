@@ -26,8 +26,22 @@ export interface TestSource {
   drop(): Promise<void>;
 }
 
+/** A connection string for `account` on the server `url` names, with the same database. */
+function urlAs(url: string, account: { user: string; password: string }): string {
+  const u = new URL(url);
+  u.username = account.user;
+  u.password = account.password;
+  return u.toString();
+}
+
+/** A read-only account of its own per test source, as a department hands the platform (least privilege). */
+function readerAccount(): { user: string; password: string } {
+  return { user: `reader_${randomUUID().slice(0, 8)}`, password: randomUUID().replace(/-/g, '') };
+}
+
 export async function postgresSource(rows: PersonRow[], url = PG_URL, departments = ['cong-an']): Promise<TestSource> {
   const schema = `t_${randomUUID().slice(0, 8)}`;
+  const reader = readerAccount();
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query(`CREATE SCHEMA ${schema}`);
@@ -36,9 +50,12 @@ export async function postgresSource(rows: PersonRow[], url = PG_URL, department
   for (const r of rows) {
     await admin.query(`INSERT INTO ${schema}.people VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, [r.citizenId, r.fullName, r.district, r.birthYear, r.birthDate, r.income, r.active, r.note]);
   }
+  await admin.query(`CREATE ROLE ${reader.user} LOGIN PASSWORD '${reader.password}'`);
+  await admin.query(`GRANT USAGE ON SCHEMA ${schema} TO ${reader.user}`);
+  await admin.query(`GRANT SELECT ON ${schema}.people TO ${reader.user}`);
   return {
     connector: { type: 'postgres', options: { schema, table: 'people', credentials: 'test-pg', keyField: 'citizenId' } },
-    credentials: { 'test-pg': { type: 'postgres', url, departments, reach: { tables: [`${schema}.people`] } } },
+    credentials: { 'test-pg': { type: 'postgres', url: urlAs(url, reader), departments, reach: { tables: [`${schema}.people`] } } },
     count: async () => (await admin.query(`SELECT count(*)::int AS n FROM ${schema}.people`)).rows[0].n,
     async hang() {
       const locker = new pg.Client({ connectionString: url });
@@ -51,7 +68,10 @@ export async function postgresSource(rows: PersonRow[], url = PG_URL, department
       };
     },
     async drop() {
+      // Sessions a test left open would keep the role from being dropped cleanly.
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [reader.user]).catch(() => undefined);
       await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await admin.query(`DROP ROLE IF EXISTS ${reader.user}`);
       await admin.end();
     },
   };
@@ -59,14 +79,21 @@ export async function postgresSource(rows: PersonRow[], url = PG_URL, department
 
 export async function mysqlSource(rows: PersonRow[], departments = ['cong-an']): Promise<TestSource> {
   const table = `people_${randomUUID().slice(0, 8)}`;
+  const database = new URL(MYSQL_URL).pathname.slice(1);
+  const reader = readerAccount();
   const admin = await mysql.createConnection({ uri: MYSQL_URL, dateStrings: true });
   await admin.query(`CREATE TABLE \`${table}\` (\`citizenId\` VARCHAR(20) PRIMARY KEY, \`fullName\` VARCHAR(200) NOT NULL, \`district\` VARCHAR(100) NOT NULL,
     \`birthYear\` INT NOT NULL, \`birthDate\` DATE NOT NULL, \`income\` DECIMAL(14,2), \`active\` TINYINT(1) NOT NULL, \`note\` VARCHAR(200))
     CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await admin.query(`INSERT INTO \`${table}\` VALUES ?`, [rows.map((r) => [r.citizenId, r.fullName, r.district, r.birthYear, r.birthDate, r.income, r.active, r.note])]);
+  // Both hosts: a TCP connection from 127.0.0.1 may be taken for 'localhost', which an anonymous account could otherwise match first.
+  for (const host of ['%', 'localhost']) {
+    await admin.query('CREATE USER ?@? IDENTIFIED BY ?', [reader.user, host, reader.password]);
+    await admin.query(`GRANT SELECT ON \`${database}\`.\`${table}\` TO ?@?`, [reader.user, host]);
+  }
   return {
     connector: { type: 'mysql', options: { table, credentials: 'test-mysql', keyField: 'citizenId' } },
-    credentials: { 'test-mysql': { type: 'mysql', url: MYSQL_URL, departments, reach: { tables: [`${new URL(MYSQL_URL).pathname.slice(1)}.${table}`] } } },
+    credentials: { 'test-mysql': { type: 'mysql', url: urlAs(MYSQL_URL, reader), departments, reach: { tables: [`${database}.${table}`] } } },
     count: async () => ((await admin.query(`SELECT count(*) AS n FROM \`${table}\``))[0] as { n: number }[])[0]!.n,
     async hang() {
       const locker = await mysql.createConnection({ uri: MYSQL_URL });
@@ -77,7 +104,11 @@ export async function mysqlSource(rows: PersonRow[], departments = ['cong-an']):
       };
     },
     async drop() {
+      // Sessions a test left open would outlive the account.
+      const [left] = await admin.query('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ?', [reader.user]);
+      for (const { id } of left as { id: number }[]) await admin.query('KILL ?', [id]).catch(() => undefined);
       await admin.query(`DROP TABLE IF EXISTS \`${table}\``);
+      await admin.query('DROP USER IF EXISTS ?@?, ?@?', [reader.user, '%', reader.user, 'localhost']);
       await admin.end();
     },
   };

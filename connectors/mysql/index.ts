@@ -1,20 +1,47 @@
 import mysql from 'mysql2/promise';
 import type { FieldInfo } from '../../server/catalogue/record-schema.js';
-import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField } from '../contract.js';
+import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField, SourceRequestError } from '../contract.js';
 import { COMPARISON_OPERATORS } from '../filter.js';
 import { SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
+import { refusedValue, runStoppable, settledWithin, withTimeout, type RefusedValue } from '../sql/source-run.js';
 import { parseTableOptions, SQL_SOURCE_TYPES, tableOptionFaults, tableReachFaults, type TableOptions } from '../sql/table-options.js';
 import { coerceRow } from '../values.js';
 import { probeHealth } from '../health.js';
 
 /** MariaDB/MySQL: `utf8mb4_nopad_bin` compares by code point without ignoring trailing spaces. */
-const dialect: SqlDialect = {
+export const mysqlDialect: SqlDialect = {
   quoteIdent: (name) => `\`${name.replace(/`/g, '``')}\``,
   placeholder: () => '?',
   binaryCollation: 'utf8mb4_nopad_bin',
   contains: (column, text) => `LOCATE(${text}, ${column}) > 0`,
   startsWith: (column, text, again) => `LEFT(${column}, CHAR_LENGTH(${text})) = ${again()}`,
 };
+
+/**
+ * Errors for a value of the request the server cannot take (wrong date, number out of range,
+ * text it cannot store): the client's fault. Others of SQLSTATE class 22 are taken as such too.
+ */
+const VALUE_ERRORS: Record<number, RefusedValue> = {
+  1292: 'value not of the column type', // ER_TRUNCATED_WRONG_VALUE: an invalid date, or text that is no number
+  1525: 'value not of the column type', // ER_WRONG_VALUE
+  1411: 'value not of the column type', // ER_WRONG_VALUE_FOR_TYPE
+  1367: 'value not of the column type', // ER_ILLEGAL_VALUE_FOR_TYPE
+  1264: 'number out of range', // ER_WARN_DATA_OUT_OF_RANGE
+  1690: 'number out of range', // ER_DATA_OUT_OF_RANGE
+  1366: 'text the source cannot store', // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD ("incorrect string value")
+  1406: 'text too long', // ER_DATA_TOO_LONG
+};
+
+/** The request's fault in a source error, if it is one: a value the source cannot take. */
+export function mysqlRefusal(error: unknown): SourceRequestError | null {
+  if (!(error instanceof Error) || !('errno' in error) || typeof error.errno !== 'number') return null;
+  const dataException = 'sqlState' in error && typeof error.sqlState === 'string' && error.sqlState.startsWith('22');
+  const kind = VALUE_ERRORS[error.errno] ?? (dataException ? 'invalid value' : null);
+  return kind ? refusedValue(kind) : null;
+}
+
+/** ER_UNKNOWN_SYSTEM_VARIABLE: MySQL has no max_statement_time. */
+const UNKNOWN_VARIABLE = 1193;
 
 const SYSTEM_DATABASES = new Set(['mysql', 'information_schema', 'performance_schema', 'sys']);
 
@@ -37,6 +64,10 @@ class MysqlConnector implements Connector {
   };
   private pool: mysql.Pool | null = null;
   private readonly fields: Map<string, FieldInfo>;
+  /** Physical connections whose session already carries the statement time limit. */
+  private readonly limited = new WeakSet<object>();
+  /** Which session variable limits statement time on this server, once known. */
+  private limitVariable: 'max_statement_time' | 'max_execution_time' | null = null;
 
   constructor(
     private readonly options: TableOptions,
@@ -60,27 +91,88 @@ class MysqlConnector implements Connector {
     return this.pool;
   }
 
-  /** Runs one prepared statement; the connection is destroyed if the caller gives up. */
-  private async run<T>(sql: string, params: unknown[], signal: AbortSignal): Promise<T> {
-    signal.throwIfAborted();
+  /**
+   * The server stops a statement by itself once the source timeout has passed, even if the
+   * gateway's KILL never reaches it: MariaDB's max_statement_time (seconds), MySQL's
+   * max_execution_time (milliseconds, SELECT only, which is all a connector runs).
+   */
+  private async limitStatementTime(connection: mysql.PoolConnection): Promise<void> {
+    if (this.limited.has(connection.connection)) return;
+    const set = (variable: 'max_statement_time' | 'max_execution_time') =>
+      connection.query(`SET SESSION ${variable} = ?`, [variable === 'max_statement_time' ? this.context.timeoutMs / 1000 : this.context.timeoutMs]);
+    if (this.limitVariable) await set(this.limitVariable);
+    else {
+      try {
+        await set('max_statement_time');
+        this.limitVariable = 'max_statement_time';
+      } catch (error) {
+        if (!(error instanceof Error && 'errno' in error && error.errno === UNKNOWN_VARIABLE)) throw error;
+        await set('max_execution_time');
+        this.limitVariable = 'max_execution_time';
+      }
+    }
+    this.limited.add(connection.connection);
+  }
+
+  private async acquire(): Promise<mysql.PoolConnection> {
     const connection = await this.getPool().getConnection();
-    let destroyed = false;
-    const onAbort = () => {
-      destroyed = true;
-      connection.destroy();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const [rows] = await connection.execute({ sql, timeout: this.context.timeoutMs }, params as never[]);
-      return rows as T;
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      if (!destroyed) connection.release();
+      await this.limitStatementTime(connection);
+      return connection;
+    } catch (error) {
+      connection.destroy();
+      throw error;
     }
   }
 
-  private get table(): string {
-    return this.options.schema ? `${dialect.quoteIdent(this.options.schema)}.${dialect.quoteIdent(this.options.table)}` : dialect.quoteIdent(this.options.table);
+  /**
+   * Stops the statement a pooled connection is running: `KILL QUERY` from a connection of its
+   * own (the pool may have none to spare), as the same account, which may always kill its own
+   * statements. Gives up after the source timeout; the session limit then ends it.
+   */
+  private async killStatement(threadId: number): Promise<void> {
+    const limit = this.context.timeoutMs;
+    const opening = mysql.createConnection({ uri: this.context.source.url, connectTimeout: limit });
+    await settledWithin(
+      opening.then((control) => {
+        // An idle connection's error would otherwise be thrown as an uncaught 'error' event.
+        control.on('error', () => undefined);
+        return control.query({ sql: 'KILL QUERY ?', timeout: limit }, [threadId]);
+      }),
+      limit,
+    );
+    // Closed whenever it opens, even after the wait above gave up on it.
+    void opening.then(
+      (control) => settledWithin(control.end(), limit).finally(() => control.destroy()),
+      () => undefined,
+    );
+  }
+
+  /**
+   * Runs one prepared statement. If the caller gives up or the source timeout passes first, the
+   * statement is killed on the server and the connection discarded.
+   */
+  private run<T>(sql: string, params: (string | number | null)[], signal: AbortSignal): Promise<T> {
+    const limit = this.context.timeoutMs;
+    return runStoppable({
+      signal: withTimeout(signal, limit),
+      acquire: () => this.acquire(),
+      release: (connection) => connection.release(),
+      execute: async (connection) => {
+        try {
+          const [rows] = await connection.execute(sql, params);
+          return rows as T;
+        } catch (error) {
+          throw mysqlRefusal(error) ?? error;
+        }
+      },
+      stop: async (connection, running) => {
+        await this.killStatement(connection.threadId);
+        await settledWithin(running, limit);
+        // Never reused: a KILL that arrives late would hit whatever statement ran next on it.
+        connection.destroy();
+      },
+    });
   }
 
   async describe(signal: AbortSignal): Promise<SourceField[]> {
@@ -99,9 +191,9 @@ class MysqlConnector implements Connector {
   }
 
   async *query(request: ConnectorQuery): AsyncIterable<Row> {
-    const sql = new SqlBuilder(dialect, this.fields);
-    const text = sql.select(this.table, request);
-    // Prepared statements take LIMIT as text on some servers; the value is still a parameter.
+    const sql = new SqlBuilder(mysqlDialect, this.fields);
+    const text = sql.select(this.options, request);
+    // TINYINT(1) holds booleans as 0 and 1.
     const params = sql.params.map((p) => (typeof p === 'boolean' ? Number(p) : p));
     const rows = await this.run<Record<string, unknown>[]>(text, params, request.signal);
     const wanted = request.fields.map((f) => this.fields.get(f)!);

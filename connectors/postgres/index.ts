@@ -1,12 +1,14 @@
+import { connect as connectSocket } from 'node:net';
 import pg from 'pg';
 import type { FieldInfo } from '../../server/catalogue/record-schema.js';
-import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField } from '../contract.js';
+import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField, SourceRequestError } from '../contract.js';
 import { COMPARISON_OPERATORS } from '../filter.js';
 import { SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
+import { refusedValue, runStoppable, settledWithin, withTimeout, type RefusedValue } from '../sql/source-run.js';
 import { parseTableOptions, SQL_SOURCE_TYPES, tableOptionFaults, tableReachFaults, type TableOptions } from '../sql/table-options.js';
 import { probeHealth } from '../health.js';
 
-const dialect: SqlDialect = {
+export const postgresDialect: SqlDialect = {
   quoteIdent: (name) => `"${name.replace(/"/g, '""')}"`,
   placeholder: (n) => `$${n}`,
   binaryCollation: '"C"',
@@ -32,6 +34,49 @@ const typeParsers: pg.CustomTypesConfig = {
     }
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
+
+/** SQLSTATE class 22 (data exception): a value of the request the source cannot take, the client's fault. */
+const DATA_EXCEPTIONS: Record<string, RefusedValue> = {
+  '22007': 'invalid date or time',
+  '22008': 'invalid date or time',
+  '22003': 'number out of range',
+  '22P02': 'value not of the column type',
+  '22021': 'text the source cannot store',
+  '22P05': 'text the source cannot store',
+  '22001': 'text too long',
+};
+
+/** The request's fault in a source error, if it is one: a value the source cannot take. */
+export function postgresRefusal(error: unknown): SourceRequestError | null {
+  if (!(error instanceof pg.DatabaseError) || !error.code?.startsWith('22')) return null;
+  return refusedValue(DATA_EXCEPTIONS[error.code] ?? 'invalid value');
+}
+
+/**
+ * The protocol's CancelRequest on a connection of its own, as psql and libpq send it: the
+ * postmaster checks the backend's key before any authentication, so it works even when the
+ * account has no session to spare, and a pooler in between forwards it to the right backend.
+ * Like libpq's PQcancel it is sent in clear; the key only lets its holder cancel this statement.
+ */
+function sendCancelRequest(client: pg.PoolClient, timeoutMs: number): Promise<void> {
+  // node-postgres keeps the BackendKeyData on the client without declaring it in its types.
+  const processID = 'processID' in client ? client.processID : null;
+  const secretKey = 'secretKey' in client ? client.secretKey : null;
+  if (typeof processID !== 'number' || typeof secretKey !== 'number') return Promise.resolve();
+  const request = Buffer.alloc(16);
+  request.writeInt32BE(16, 0);
+  request.writeInt32BE(80877102, 4);
+  request.writeInt32BE(processID, 8);
+  request.writeInt32BE(secretKey, 12);
+  return new Promise((resolve) => {
+    const socket = client.host.startsWith('/') ? connectSocket(`${client.host}/.s.PGSQL.${client.port}`) : connectSocket(client.port, client.host);
+    socket.setTimeout(timeoutMs, () => socket.destroy());
+    socket.once('connect', () => socket.end(request));
+    socket.on('error', () => undefined);
+    // The server closes the connection once it has read the request.
+    socket.once('close', () => resolve());
+  });
+}
 
 class PostgresConnector implements Connector {
   readonly capabilities = {
@@ -67,22 +112,32 @@ class PostgresConnector implements Connector {
     return this.pool;
   }
 
-  /** Runs one statement, destroying the connection if the caller gives up, so the source stops too. */
-  private async run(sql: string, params: unknown[], signal: AbortSignal): Promise<pg.QueryResult> {
-    signal.throwIfAborted();
-    const client = await this.getPool().connect();
-    let destroyed = false;
-    const onAbort = () => {
-      destroyed = true;
-      client.release(new Error('cancelled'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await client.query(sql, params);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      if (!destroyed) client.release();
-    }
+  /**
+   * Runs one statement. If the caller gives up or the source timeout passes first, the server is
+   * told to cancel it and the connection is discarded; `statement_timeout` stops it on the server
+   * even if the cancel request never arrives.
+   */
+  private run(sql: string, params: unknown[], signal: AbortSignal): Promise<pg.QueryResult> {
+    const pool = this.getPool();
+    const limit = this.context.timeoutMs;
+    return runStoppable({
+      signal: withTimeout(signal, limit),
+      acquire: () => pool.connect(),
+      release: (client) => client.release(),
+      async execute(client) {
+        try {
+          return await client.query(sql, params);
+        } catch (error) {
+          throw postgresRefusal(error) ?? error;
+        }
+      },
+      async stop(client, running) {
+        await sendCancelRequest(client, limit);
+        await settledWithin(running, limit);
+        // Never reused: a cancel that arrives late would hit whatever statement ran next on it.
+        client.release(new Error('statement cancelled'));
+      },
+    });
   }
 
   async describe(signal: AbortSignal): Promise<SourceField[]> {
@@ -100,8 +155,8 @@ class PostgresConnector implements Connector {
   }
 
   async *query(request: ConnectorQuery): AsyncIterable<Row> {
-    const sql = new SqlBuilder(dialect, this.fields);
-    const text = sql.select(`${dialect.quoteIdent(this.schema)}.${dialect.quoteIdent(this.options.table)}`, request);
+    const sql = new SqlBuilder(postgresDialect, this.fields);
+    const text = sql.select({ schema: this.schema, table: this.options.table }, request);
     const result = await this.run(text, sql.params, request.signal);
     yield* result.rows as Row[];
   }

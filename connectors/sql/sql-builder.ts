@@ -1,5 +1,5 @@
 import type { FieldInfo } from '../../server/catalogue/record-schema.js';
-import type { SortKey } from '../contract.js';
+import { SourceRequestError, type SortKey } from '../contract.js';
 import type { Predicate } from '../filter.js';
 
 /** What differs between the SQL engines the connectors speak. */
@@ -16,50 +16,108 @@ export interface SqlDialect {
 }
 
 /**
- * Builds parameterised SQL from the portable filter: user values only ever travel as parameters,
- * identifiers only come from the dataset's fields and are always quoted. Comparisons are
- * two-valued (a null never matches), so NOT behaves as the in-process evaluator.
+ * The only identifiers the builder emits: the record schema's property names and the binding's
+ * table and schema all follow this rule, so quoting never has to escape anything.
+ */
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/** The table a binding names, as its validated options hold it. */
+export interface SqlTable {
+  /** PostgreSQL schema or MySQL database; absent means the connection's default. */
+  schema?: string;
+  table: string;
+}
+
+/** A value that may travel as a parameter: the scalar types of the filter language. */
+export type SqlValue = string | number | boolean;
+
+export interface SelectRequest {
+  fields: string[];
+  where: Predicate | null;
+  orderBy: SortKey[];
+  after: unknown[] | null;
+  limit: number | null;
+}
+
+/**
+ * Why a request cannot be turned into SQL. The engine validates requests before they reach a
+ * connector, so this only fires when something upstream let a bad request through; it is the
+ * request's fault, not the source's, and it never quotes the offending value.
+ */
+function refused(what: string): SourceRequestError {
+  return new SourceRequestError(`the connector refused the request: ${what}`);
+}
+
+/**
+ * Builds parameterised SQL from the portable filter. Whatever the request holds at run time,
+ * the text can only contain quoted identifiers of the dataset's own fields and of the bound
+ * table, placeholders, and the builder's fixed keywords and punctuation: every piece of the
+ * request is either checked against a closed set and replaced by the builder's own constant, or
+ * sent as a parameter. Comparisons are two-valued (a null never matches), so NOT behaves as the
+ * in-process evaluator.
  */
 export class SqlBuilder {
-  readonly params: unknown[] = [];
+  readonly params: SqlValue[] = [];
   constructor(
     private readonly dialect: SqlDialect,
     private readonly fields: Map<string, FieldInfo>,
   ) {}
 
-  param(value: unknown): string {
-    this.params.push(value);
+  private param(value: unknown): string {
+    this.params.push(scalar(value));
     return this.dialect.placeholder(this.params.length);
   }
 
+  /** A field of the dataset; anything else is refused. */
+  private field(name: unknown): FieldInfo {
+    const info = typeof name === 'string' && IDENTIFIER.test(name) ? this.fields.get(name) : undefined;
+    if (!info || info.name !== name) throw refused('it names a field that is not in the dataset');
+    return info;
+  }
+
+  private ident(name: unknown): string {
+    return this.dialect.quoteIdent(this.field(name).name);
+  }
+
   /** A column as compared: text by code point. */
-  column(field: string): string {
-    const info = this.fields.get(field);
-    if (!info) throw new Error(`unknown field ${field}`);
-    const quoted = this.dialect.quoteIdent(field);
+  private column(name: unknown): string {
+    const info = this.field(name);
+    const quoted = this.dialect.quoteIdent(info.name);
     return info.type === 'string' ? `${quoted} COLLATE ${this.dialect.binaryCollation}` : quoted;
   }
 
-  where(p: Predicate): string {
+  private table(table: SqlTable): string {
+    const name = (part: unknown) => {
+      if (typeof part !== 'string' || !IDENTIFIER.test(part)) throw refused('the binding names an invalid table');
+      return this.dialect.quoteIdent(part);
+    };
+    return table.schema === undefined ? name(table.table) : `${name(table.schema)}.${name(table.table)}`;
+  }
+
+  private where(p: Predicate): string {
+    if (typeof p !== 'object' || p === null) throw refused('it holds a filter node of no known kind');
     switch (p.kind) {
       case 'and':
-        return p.items.length ? `(${p.items.map((i) => this.where(i)).join(' AND ')})` : '(1=1)';
+        return `(${list(p.items).map((i) => this.where(i)).join(' AND ') || '1=1'})`;
       case 'or':
-        return p.items.length ? `(${p.items.map((i) => this.where(i)).join(' OR ')})` : '(1=0)';
+        return `(${list(p.items).map((i) => this.where(i)).join(' OR ') || '1=0'})`;
       case 'not':
         return `(NOT ${this.where(p.item)})`;
       case 'cmp':
         return this.comparison(p);
+      default:
+        throw refused('it holds a filter node of no known kind');
     }
   }
 
   private comparison(p: Extract<Predicate, { kind: 'cmp' }>): string {
-    const raw = this.dialect.quoteIdent(p.field);
+    const raw = this.ident(p.field);
     const col = this.column(p.field);
     const guarded = (sql: string) => `(${raw} IS NOT NULL AND ${sql})`;
     const binary = (op: string) => guarded(`${col} ${op} ${this.param(p.value)}`);
     switch (p.op) {
       case 'isNull':
+        if (typeof p.value !== 'boolean') throw refused('isNull takes true or false');
         return p.value ? `(${raw} IS NULL)` : `(${raw} IS NOT NULL)`;
       case 'eq':
         return binary('=');
@@ -75,41 +133,75 @@ export class SqlBuilder {
         return binary('>=');
       case 'in':
       case 'nin': {
-        const values = p.value as unknown[];
+        const values = list(p.value);
         if (values.length === 0) return p.op === 'in' ? '(1=0)' : guarded('1=1');
-        const list = `${col} IN (${values.map((v) => this.param(v)).join(', ')})`;
-        return guarded(p.op === 'in' ? list : `NOT (${list})`);
+        const members = `${col} IN (${values.map((v) => this.param(v)).join(', ')})`;
+        return guarded(p.op === 'in' ? members : `NOT (${members})`);
       }
       case 'contains':
-        return guarded(this.dialect.contains(col, this.param(p.value)));
-      case 'startsWith':
-        return guarded(this.dialect.startsWith(col, this.param(p.value), () => this.param(p.value)));
+      case 'startsWith': {
+        // Text functions on other types would be the source's error, or an implicit cast the evaluator does not make.
+        if (this.field(p.field).type !== 'string' || typeof p.value !== 'string') throw refused(`${p.op} applies to text fields and text values only`);
+        const text = this.param(p.value);
+        return guarded(p.op === 'contains' ? this.dialect.contains(col, text) : this.dialect.startsWith(col, text, () => this.param(p.value)));
+      }
+      default:
+        throw refused('it uses an operator the filter language does not have');
     }
   }
 
-  orderBy(keys: SortKey[]): string {
-    return keys.map((k) => `${this.column(k.field)} ${k.direction}`).join(', ');
+  private orderBy(keys: SortKey[]): string {
+    return list(keys)
+      .map((k) => `${this.column(k?.field)} ${direction(k?.direction)}`)
+      .join(', ');
   }
 
   /** Keyset condition "strictly after `after`" for a mixed-direction order. */
-  after(keys: SortKey[], after: unknown[]): string {
+  private after(keys: SortKey[], after: unknown[]): string {
+    if (list(after).length !== list(keys).length || keys.length === 0) throw refused('its cursor does not match its order');
     const alternatives = keys.map((key, i) => {
-      const equal = keys.slice(0, i).map((k, j) => `${this.column(k.field)} = ${this.param(after[j])}`);
-      const beyond = `${this.column(key.field)} ${key.direction === 'ASC' ? '>' : '<'} ${this.param(after[i])}`;
+      const equal = keys.slice(0, i).map((k, j) => `${this.column(k?.field)} = ${this.param(after[j])}`);
+      const beyond = `${this.column(key?.field)} ${direction(key?.direction) === 'ASC' ? '>' : '<'} ${this.param(after[i])}`;
       return `(${[...equal, beyond].join(' AND ')})`;
     });
     return `(${alternatives.join(' OR ')})`;
   }
 
   /** The whole SELECT for a connector query. */
-  select(table: string, q: { fields: string[]; where: Predicate | null; orderBy: SortKey[]; after: unknown[] | null; limit: number | null }): string {
+  select(table: SqlTable, q: SelectRequest): string {
+    const fields = list(q.fields);
+    if (fields.length === 0) throw refused('it selects no field');
     const clauses: string[] = [];
     if (q.where) clauses.push(this.where(q.where));
     if (q.after) clauses.push(this.after(q.orderBy, q.after));
-    let text = `SELECT ${q.fields.map((f) => this.dialect.quoteIdent(f)).join(', ')} FROM ${table}`;
+    let text = `SELECT ${fields.map((f) => this.ident(f)).join(', ')} FROM ${this.table(table)}`;
     if (clauses.length) text += ` WHERE ${clauses.join(' AND ')}`;
-    if (q.orderBy.length) text += ` ORDER BY ${this.orderBy(q.orderBy)}`;
-    if (q.limit !== null) text += ` LIMIT ${this.param(q.limit)}`;
+    if (list(q.orderBy).length) text += ` ORDER BY ${this.orderBy(q.orderBy)}`;
+    if (q.limit !== null) {
+      if (!Number.isSafeInteger(q.limit) || q.limit < 0) throw refused('its limit is not a non-negative integer');
+      text += ` LIMIT ${this.param(q.limit)}`;
+    }
     return text;
   }
+}
+
+/** The sort direction as the builder's own keyword; anything but the two is refused. */
+function direction(value: unknown): 'ASC' | 'DESC' {
+  if (value === 'ASC') return 'ASC';
+  if (value === 'DESC') return 'DESC';
+  throw refused('a sort direction must be ASC or DESC');
+}
+
+function list<T>(value: T[]): T[];
+function list(value: unknown): unknown[];
+function list(value: unknown): unknown[] {
+  if (!Array.isArray(value)) throw refused('a list was expected');
+  return value;
+}
+
+/** Drivers turn objects and arrays into SQL values of their own (arrays, JSON); only scalars may travel. */
+function scalar(value: unknown): SqlValue {
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  throw refused('a value is not a string, a finite number or a boolean');
 }

@@ -1,12 +1,10 @@
 import { reachAllows, type ReachFault, type SourceCredential } from '../credentials.js';
+import { IDENTIFIER, type SqlTable } from './sql-builder.js';
 
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const OPTIONS = new Set(['table', 'schema', 'credentials', 'keyField']);
 
-export interface TableOptions {
-  table: string;
-  /** PostgreSQL schema or MySQL database; absent means the connection's default. */
-  schema?: string;
+/** The binding's table (checked against IDENTIFIER again by the builder) and the credential it names. */
+export interface TableOptions extends SqlTable {
   credentials: string;
 }
 

@@ -77,10 +77,10 @@ export async function querySource(pooled: PooledSource, dataset: Dataset, q: Sou
     try {
       return await Promise.race([collect(), aborted]);
     } catch (error) {
-      if (error instanceof SourceRequestError) throw badInput(`The source of ${dataset.id} refused a value of the request: ${error.message}`, [{ path: 'where', message: error.message }]);
+      if (error instanceof SourceRequestError) throw badInput(`The source of ${dataset.id} refused a value of the request.`, [{ path: 'where', message: error.message }]);
       if (error instanceof AppError) throw error;
       if (outer.aborted && !timedOut) throw new ClientGone();
-      if (timedOut && (await connector.health(AbortSignal.timeout(PROBE_TIMEOUT_MS))).ok) throw new SlowQuery();
+      if (timedOut && (await probe(pooled))) throw new SlowQuery();
       throw new SourceFault(error);
     }
   };
@@ -102,6 +102,19 @@ export async function querySource(pooled: PooledSource, dataset: Dataset, q: Sou
     clearTimeout(timer);
     outer.removeEventListener('abort', onOuterAbort);
     if (!controller.signal.aborted) controller.abort(new Error('done'));
+  }
+}
+
+/** Whether the source answers its cheapest request within the probe timeout, whether or not the connector honours its signal. */
+async function probe(pooled: PooledSource): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), PROBE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([pooled.connector.health(AbortSignal.timeout(PROBE_TIMEOUT_MS)).then((h) => h.ok), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
