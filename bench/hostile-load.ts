@@ -1,9 +1,10 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { signToken } from '../server/auth/jwt.js';
 import { loadConfig } from '../server/config.js';
 import { startGatewayProcess } from './gateway-process.js';
+import { postJson } from './load.js';
 
 /**
  * Sources under hostile load (issue 8): 50 steady clients read the sample sources (PostgreSQL,
@@ -35,24 +36,14 @@ export async function run(): Promise<void> {
   ];
 
   const post = (token: string, query: string, abortAfterMs?: number) =>
-    new Promise<string>((resolve) => {
-      const body = JSON.stringify({ query });
-      const req = request(
-        { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            const code = /"code":"([A-Z_]+)"/.exec(text)?.[1];
-            resolve(res.statusCode !== 200 ? `HTTP ${res.statusCode}` : code ? `${code}${/failed repeatedly/.test(text) ? ' (breaker open)' : /did not answer/.test(text) ? ' (timeout)' : ''}` : 'ok');
-          });
-        },
-      );
-      req.on('error', () => resolve('aborted'));
-      if (abortAfterMs !== undefined) setTimeout(() => req.destroy(), abortAfterMs);
-      req.end(body);
-    });
+    postJson(agent, target, token, JSON.stringify({ query }), abortAfterMs).then(
+      ({ status, text }) => {
+        const code = /"code":"([A-Z_]+)"/.exec(text)?.[1];
+        if (status !== 200 && !code) return `HTTP ${status}`;
+        return code ? `${code}${/failed repeatedly/.test(text) ? ' (breaker open)' : /did not answer/.test(text) ? ' (timeout)' : ''}` : 'ok';
+      },
+      () => 'aborted',
+    );
 
   const steady: Tally = { latencies: [], errors: new Map() };
   const deadline = Date.now() + SECONDS * 1000;

@@ -1,5 +1,5 @@
-import { Agent, request } from 'node:http';
-import { measure } from './load.js';
+import { Agent } from 'node:http';
+import { measure, postJson } from './load.js';
 
 /**
  * Load client run in its own process, so that the requests the benchmark sends do not compete
@@ -17,24 +17,9 @@ const { url, token, bodies, clients, perClient } = JSON.parse(process.argv[2]!) 
 const target = new URL(url);
 const agent = new Agent({ keepAlive: true, maxSockets: clients });
 
-function post(body: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { agent, host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200 || text.includes('"errors"')) reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 300)}`));
-          else resolve();
-        });
-      },
-    );
-    req.on('socket', (socket) => socket.setNoDelay(true));
-    req.on('error', reject);
-    req.end(body);
-  });
+async function post(body: string): Promise<void> {
+  const { status, text } = await postJson(agent, target, token, body);
+  if (status !== 200 || text.includes('"errors"')) throw new Error(`HTTP ${status}: ${text.slice(0, 300)}`);
 }
 
 const figures = await measure(clients, perClient, (i) => post(bodies[i % bodies.length]!));

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { request, type Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -42,4 +43,26 @@ export async function measureHttp(args: { url: string; token: string; bodies: st
   const script = fileURLToPath(new URL('./http-load.ts', import.meta.url));
   const { stdout } = await run(process.execPath, ['--import', 'tsx', script, JSON.stringify(args)], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as Figures;
+}
+
+/**
+ * POSTs one JSON body over node:http with a keep-alive agent (fetch's per-request cost on
+ * Node 20 would make the client, not the server, the limit). Resolves with the status and body,
+ * or rejects when the connection fails; `abortAfterMs` hangs up mid-request on purpose.
+ */
+export function postJson(agent: Agent, url: URL, token: string, body: string, abortAfterMs?: number): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    req.on('socket', (socket) => socket.setNoDelay(true));
+    req.on('error', reject);
+    if (abortAfterMs !== undefined) setTimeout(() => req.destroy(), abortAfterMs);
+    req.end(body);
+  });
 }
