@@ -236,6 +236,7 @@ export function parseSourceRegistry(value: unknown, filesDir: string): Record<st
   const registry: Record<string, SourceCredential> = {};
   for (const [name, entry] of Object.entries(value as Record<string, RegistryEntry>)) {
     if (entry.owner && !entry.departments.includes(entry.owner)) throw new ConfigError(`SOURCE_CREDENTIALS.${name}: owner must be one of its departments.`);
+    if (entry.reach?.pathPrefix?.split('/').some((segment) => segment === '.' || segment === '..')) throw new ConfigError(`SOURCE_CREDENTIALS.${name}: pathPrefix must not hold . or .. segments.`);
     const credential: SourceCredential = { name, type: entry.type, departments: entry.departments, owner: entry.owner ?? entry.departments[0]!, reach: entry.reach ?? {} };
     if (entry.url) credential.url = entry.url;
     if (entry.folder) credential.folder = resolve(filesDir, entry.folder);
@@ -249,16 +250,18 @@ export class ConfigError extends Error {}
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true });
   const validate = ajv.compile(envSchema);
+  // ajv coerces and fills defaults in place, so a value that passes has the validated shape.
+  const isValidated = (value: object): value is ValidatedEnv => validate(value);
   const raw: Record<string, unknown> = {};
   for (const name of Object.keys(envSchema.properties)) {
     const value = env[name];
     if (value !== undefined && value !== '') raw[name] = value;
   }
-  if (!validate(raw)) {
+  if (!isValidated(raw)) {
     const faults = (validate.errors ?? []).map((e) => `${e.instancePath.slice(1) || e.params['missingProperty']}: ${e.message}`);
     throw new ConfigError(`Invalid configuration: ${faults.join('; ')}`);
   }
-  const v = raw as unknown as ValidatedEnv;
+  const v = raw;
   const publicKey = v.JWT_PUBLIC_KEY;
   const nodeEnv = v.NODE_ENV;
   const secret = v.JWT_SECRET ?? (publicKey ? undefined : DEVELOPMENT_JWT_SECRET);
