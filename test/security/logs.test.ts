@@ -63,6 +63,9 @@ describe('failing requests leave no personal data in the log', () => {
       ['query Ok($where: JSON) { records(dataset: "cong-an.people", where: $where) { edges { node } } }', { where: { citizenId: { eq: person.citizenId } } }],
     ];
     for (const [query, variables] of requests) await gw.gql(query, variables, owner);
+    // Another department filtering on a field it may not see (FORBIDDEN), with the value in the filter.
+    const outsider = gw.token('an', 'tai-chinh', ['analyst']);
+    await gw.gql('query Masked($where: JSON) { records(dataset: "cong-an.people", where: $where) { edges { node } } }', { where: { citizenId: { eq: person.citizenId } } }, outsider);
     // An invalid JSON body carrying the id.
     await fetch(`${gw.base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${owner}` }, body: `{"query": "{ me { id } }", "variables": {"id": "${person.citizenId}"` });
 
