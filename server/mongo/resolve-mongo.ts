@@ -32,28 +32,29 @@ export async function resolveMongo(logger: Logger, options: ResolveOptions = {})
   const dataDir = options.dataDir ? resolve(options.dataDir) : undefined;
   if (dataDir) await mkdir(dataDir, { recursive: true });
 
-  const knownUnavailable = await mongodKnownUnavailable();
-  if (!knownUnavailable) {
-    try {
-      const { MongoMemoryServer } = await import('mongodb-memory-server-core');
-      const instance = dataDir
-        ? { ip: '127.0.0.1', dbPath: join(dataDir, 'mongod'), storageEngine: 'wiredTiger' as const }
-        : { ip: '127.0.0.1' };
+  let unavailable = await mongodKnownUnavailable();
+  if (!unavailable) {
+    const { MongoBinary, MongoMemoryServer } = await import('mongodb-memory-server-core');
+    // The binary is fetched first and on its own: if it cannot be had, the library's server would
+    // print a long stack trace before failing, which reads like a crash on an offline machine.
+    const binary = await MongoBinary.getPath().catch((error: unknown) => {
+      unavailable = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').slice(0, 300);
+      return undefined;
+    });
+    if (binary) {
+      const instance = dataDir ? { ip: '127.0.0.1', dbPath: join(dataDir, 'mongod'), storageEngine: 'wiredTiger' as const } : { ip: '127.0.0.1' };
       if (instance.dbPath) await mkdir(instance.dbPath, { recursive: true });
-      const server = await MongoMemoryServer.create({ instance });
+      const server = await MongoMemoryServer.create({ instance, binary: { systemBinary: binary } });
       logger.info({ mongo: 'mongodb-memory-server', persistent: Boolean(dataDir) }, 'using a real mongod started by mongodb-memory-server');
       return { uri: server.getUri(), kind: 'mongodb-memory-server', stop: async () => void (await server.stop({ doCleanup: !dataDir })) };
-    } catch (error) {
-      const reason = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').slice(0, 300);
-      await rememberMongodUnavailable(reason);
-      logger.warn({ reason }, 'mongod could not be obtained');
     }
+    await rememberMongodUnavailable(unavailable ?? 'unknown');
   }
   const file = dataDir ? join(dataDir, 'catalogue.mv') : undefined;
   const java = await startJavaMongo(logger, file ? { file } : {});
   logger.info(
-    { mongo: 'mongo-java-server', persistent: Boolean(file), reason: knownUnavailable ?? 'download failed' },
-    'using mongo-java-server fallback (no sessions, transactions or $text)',
+    { mongo: 'mongo-java-server', persistent: Boolean(file), reason: unavailable },
+    'mongod could not be downloaded; using the mongo-java-server fallback (no sessions, transactions or $text)',
   );
   return { uri: java.uri, kind: 'mongo-java-server', stop: java.stop };
 }
