@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'csv-parse';
 import type { FieldInfo } from '../../server/catalogue/record-schema.js';
@@ -27,6 +27,7 @@ class CsvConnector implements Connector {
 
   constructor(
     private readonly path: string,
+    private readonly folder: string,
     private readonly options: CsvOptions,
     context: ConnectorContext,
   ) {
@@ -35,6 +36,8 @@ class CsvConnector implements Connector {
 
   private rows(signal: AbortSignal) {
     const parser = parse({ columns: true, delimiter: this.options.delimiter, bom: true, trim: false, skip_empty_lines: true });
+    // The name lies inside the folder; a symbolic link placed there must not lead out of it.
+    if (!insideFolder(realpathSync(this.folder), realpathSync(this.path))) throw new Error('the file leaves its folder through a link');
     const file = createReadStream(this.path);
     file.on('error', (error) => parser.destroy(error));
     const onAbort = () => parser.destroy(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
@@ -106,6 +109,6 @@ export const csvConnector: ConnectorFactory = {
     const parsed: CsvOptions = { file: String(options['file']), delimiter: typeof options['delimiter'] === 'string' ? options['delimiter'] : ',', credentials: String(options['credentials']) };
     const path = resolveSourceFile(context.source.folder, parsed.file);
     if (!path) throw new Error(`file ${parsed.file} is outside the folder of its credential`);
-    return new CsvConnector(path, parsed, context);
+    return new CsvConnector(path, context.source.folder ?? '', parsed, context);
   },
 };

@@ -86,6 +86,33 @@ describe('source bindings are owned', () => {
     await refusedAndNothingWritten(nnmt, input('wrong-type', { type: 'postgres', options: { table: 'people', credentials: 'test-mongo' } }), 'input.connector.options.credentials');
   });
 
+  it('refuses csv files outside the credential folder, by name or through a link', async () => {
+    const { mkdtemp, symlink, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const folder = await mkdtemp(join(tmpdir(), 'csv-escape-'));
+    const outside = await mkdtemp(join(tmpdir(), 'csv-outside-'));
+    await writeFile(join(outside, 'secret.csv'), 'citizenId,fullName\n079000000001,Bí Mật\n');
+    await symlink(join(outside, 'secret.csv'), join(folder, 'linked.csv'));
+    const registry = { files: { type: 'csv', folder, departments: ['cong-an'], reach: {} } };
+    const own = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify(registry) } });
+    try {
+      const schema = { type: 'object', required: ['citizenId'], properties: { citizenId: { type: 'string' }, fullName: { type: 'string' } } };
+      for (const file of ['../secret.csv', `${outside}/secret.csv`, 'a/../../secret.csv']) {
+        const result = await own.gql(REGISTER, { input: input(`escape-${file.length}`, { type: 'csv', options: { file, credentials: 'files' } }, schema) }, police);
+        expect(codeOf(result), file).toBe('BAD_USER_INPUT');
+      }
+      await own.publishDataset(police, input('linked', { type: 'csv', options: { file: 'linked.csv', credentials: 'files', keyField: 'citizenId' } }, schema));
+      const read = await own.gql(RECORDS, { d: 'cong-an.linked' }, police);
+      expect(codeOf(read)).toBe('SOURCE_UNAVAILABLE');
+      expect(JSON.stringify(read)).not.toContain('079000000001');
+    } finally {
+      await own.close();
+      await rm(folder, { recursive: true, force: true });
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
   it('re-checks every read against the registry as it is now', async () => {
     // A second gateway on the same catalogue whose registry no longer lets Công an reach the table.
     const narrowed = await startTestGateway({
