@@ -3,11 +3,11 @@ import type { Principal } from '../auth/principal.js';
 import type { CatalogueService } from '../catalogue/catalogue-service.js';
 import type { Dataset } from '../catalogue/dataset.js';
 import type { Config } from '../config.js';
-import { notFound } from '../errors.js';
+import { notFound, quotaExceeded } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AccessService } from '../governance/access-service.js';
 import { maskValue } from '../governance/masks.js';
-import { decideRead, type ReadDecision } from '../governance/policy.js';
+import { decideRead, type Grant, type ReadDecision } from '../governance/policy.js';
 import { DataCursors, type CursorScope } from './data-cursor.js';
 import { auditRead, type AuditAppend } from './read-audit.js';
 import { planRead } from './read-plan.js';
@@ -21,6 +21,8 @@ export interface RecordConnection {
   edges: { cursor: string; node: Row }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   maskedFields: string[];
+  /** The grant the read went under, if any (not part of the API). */
+  grant: Grant | null;
 }
 
 /**
@@ -61,6 +63,7 @@ export class RecordsService {
     const scope: CursorScope = { dataset: dataset.id, orderBy: plan.orderBy, principal, grantId: decision.grant?._id ?? null };
     const after = request.after ? this.cursors.open(request.after, scope) : null;
     const pooled = this.sources.get(dataset);
+    await this.checkQuota(decision.grant, request.first);
 
     this.sourceQueries.set(dataset.id, (this.sourceQueries.get(dataset.id) ?? 0) + 1);
     const rows = await querySource(
@@ -101,7 +104,24 @@ export class RecordsService {
       }),
       pageInfo: { hasNextPage, endCursor: page.length ? cursorOf(page.at(-1)!) : null },
       maskedFields: decision.maskedFields,
+      grant: decision.grant,
     };
+  }
+
+  /**
+   * Refuses, before the source is asked, a read that could return more rows than the grant has
+   * left today. It depends only on `first`, never on the data, so a refusal tells nothing about
+   * what a filter matches. A read of `first: 0` needs one row: its look-ahead may reveal one.
+   */
+  private async checkQuota(grant: Grant | null, first: number): Promise<void> {
+    const remaining = grant ? await this.access.remainingRows(grant) : null;
+    if (grant && remaining !== null && Math.max(first, 1) > remaining) {
+      throw quotaExceeded(
+        remaining === 0
+          ? `Grant ${grant._id} allows ${grant.maxRows} rows a day and today's are read; try again tomorrow (UTC).`
+          : `Grant ${grant._id} allows ${grant.maxRows} rows a day and ${remaining} remain today; ask for at most ${remaining} (first: ${remaining}).`,
+      );
+    }
   }
 
   /** The dataset if the caller may address it; a missing one and a hidden draft get the same answer. */
@@ -138,7 +158,10 @@ export class RecordsService {
       for (;;) {
         for (const edge of page.edges) yield edge.node;
         if (!page.pageInfo.hasNextPage || signal.aborted) return;
-        page = await service.read(principal, { ...request, after: page.pageInfo.endCursor }, signal);
+        // Under a daily quota the next page asks for no more than is left, so an export stops
+        // where the quota does (cut mid-stream) instead of failing a whole page early.
+        const remaining = page.grant ? await service.access.remainingRows(page.grant) : null;
+        page = await service.read(principal, { ...request, first: remaining === null ? pageSize : Math.max(1, Math.min(pageSize, remaining)), after: page.pageInfo.endCursor }, signal);
       }
     }
     return { fields: first.fields, rows: rows() };

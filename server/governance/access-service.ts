@@ -70,6 +70,15 @@ function keepParameterFaults(mask: { strategy: MaskStrategy; keepStart?: number 
   return faults;
 }
 
+/** One pending request per requester — a sub within a department — and dataset. */
+const pendingLockId = (sub: string, department: string, datasetId: string) => JSON.stringify([sub, department, datasetId]);
+
+/** The same sub in another department is someone else. */
+const isRequester = (principal: Principal, request: AccessRequest) => request.requesterId === principal.id && request.requesterDepartment === principal.department;
+
+/** A grant's row count of the current day (UTC). */
+const usageId = (grant: Grant) => `${grant._id}|${day(new Date())}`;
+
 /** Time-ordered ids, so listing newest first is a sort on _id. */
 const newId = (prefix: string) => `${prefix}_${Date.now().toString(36).padStart(9, '0')}${randomBytes(5).toString('hex')}`;
 const idTime = (id: string) => parseInt(id.split('_')[1]?.slice(0, 9) ?? '0', 36);
@@ -148,7 +157,7 @@ export class AccessService {
       createdAt: new Date(),
       ...(input.justification?.trim() ? { justification: input.justification.trim() } : {}),
     };
-    await this.lockPending(principal.id, dataset.id, request._id);
+    await this.lockPending(principal, dataset.id, request._id);
     await this.requests.insertOne(request);
     await this.audit({ actor: principal.id, actorDepartment: principal.department, action: 'access.request', datasetId: dataset.id, datasetDepartment: dataset.department, fields: request.fields, purpose, detail: { requestId: request._id } });
     this.notify({ type: 'access.requested', requestId: request._id, datasetId: dataset.id, department: dataset.department, requester: principal.id, purpose });
@@ -159,8 +168,8 @@ export class AccessService {
    * One pending request per principal and dataset: a lock document keyed by both. A lock whose
    * request is no longer pending (or was never written) is taken over with a conditional update.
    */
-  private async lockPending(requester: string, datasetId: string, requestId: string): Promise<void> {
-    const _id = `${requester}|${datasetId}`;
+  private async lockPending(requester: Principal, datasetId: string, requestId: string): Promise<void> {
+    const _id = pendingLockId(requester.id, requester.department, datasetId);
     try {
       await this.pendingLocks.insertOne({ _id, requestId });
       return;
@@ -179,7 +188,7 @@ export class AccessService {
   }
 
   private async unlockPending(request: AccessRequest): Promise<void> {
-    await this.pendingLocks.deleteOne({ _id: `${request.requesterId}|${request.datasetId}`, requestId: request._id });
+    await this.pendingLocks.deleteOne({ _id: pendingLockId(request.requesterId, request.requesterDepartment, request.datasetId), requestId: request._id });
   }
 
   /** Moves a request out of PENDING; a request no longer pending is CONFLICT. */
@@ -197,7 +206,7 @@ export class AccessService {
       throw forbidden(`Only a steward of ${request.datasetDepartment} (or an admin) decides requests for its datasets.`);
     }
     // Separation of duties: holding both roles does not let anyone approve their own request.
-    if (request.requesterId === principal.id) throw forbidden('Nobody may decide their own access request.');
+    if (isRequester(principal, request)) throw forbidden('Nobody may decide their own access request.');
     if (request.status !== 'PENDING') throw conflict(`Request ${id} is ${request.status}, no longer pending.`);
     return request;
   }
@@ -307,7 +316,7 @@ export class AccessService {
 
   async withdraw(principal: Principal, id: string): Promise<AccessRequest> {
     const existing = await this.requests.findOne({ _id: id });
-    if (!existing || existing.requesterId !== principal.id) throw notFound(`Access request ${id} not found among yours.`);
+    if (!existing || !isRequester(principal, existing)) throw notFound(`Access request ${id} not found among yours.`);
     const request = await this.decide(id, { status: 'WITHDRAWN', decidedBy: principal.id, decidedAt: new Date() });
     await this.audit({ actor: principal.id, actorDepartment: principal.department, action: 'access.withdraw', datasetId: request.datasetId, datasetDepartment: request.datasetDepartment, detail: { requestId: id } });
     return request;
@@ -337,21 +346,27 @@ export class AccessService {
       .toArray();
   }
 
+  /** Rows the grant may still return today, or null when it has no quota. */
+  async remainingRows(grant: Grant): Promise<number | null> {
+    if (!grant.maxRows) return null;
+    const used = (await this.usage.findOne({ _id: usageId(grant) }))?.rows ?? 0;
+    return Math.max(0, grant.maxRows - used);
+  }
+
   /**
    * Counts `rows` against the grant's daily quota, or refuses them all with QUOTA_EXCEEDED. The
-   * count lives in MongoDB, so it holds across restarts and across gateway replicas.
+   * count lives in MongoDB, so it holds across restarts and across gateway replicas. The
+   * refusal says nothing of how many rows the read matched: that would answer questions about
+   * the data without counting them.
    */
   async reserveRows(grant: Grant, rows: number): Promise<void> {
     if (!grant.maxRows || rows === 0) return;
-    const _id = `${grant._id}|${day(new Date())}`;
+    const _id = usageId(grant);
     await this.usage.updateOne({ _id }, { $setOnInsert: { rows: 0 } }, { upsert: true }).catch((error: unknown) => {
       if (!(error instanceof MongoServerError && error.code === 11000)) throw error;
     });
     const counted = await this.usage.findOneAndUpdate({ _id, rows: { $lte: grant.maxRows - rows } }, { $inc: { rows } });
-    if (!counted) {
-      const used = (await this.usage.findOne({ _id }))?.rows ?? 0;
-      throw quotaExceeded(`Grant ${grant._id} allows ${grant.maxRows} rows a day; ${used} were read today and this read returns ${rows}. Ask for fewer rows or wait until tomorrow (UTC).`);
-    }
+    if (!counted) throw quotaExceeded(`Grant ${grant._id} allows ${grant.maxRows} rows a day, and other reads under it took the rest of today's meanwhile; try again with fewer rows, or tomorrow (UTC).`);
   }
 
   /** Admins see all; stewards their department's and their own; everyone else only their own. */
@@ -374,7 +389,7 @@ export class AccessService {
   async listRequests(principal: Principal, args: { status?: RequestStatus | null; datasetId?: string | null; first?: number | null; after?: string | null }): Promise<Page<AccessRequest>> {
     const steward = hasRole(principal, 'steward') || isAdmin(principal);
     await this.assertMayList(principal, args.datasetId, !steward);
-    const clauses: Filter<AccessRequest>[] = [this.visibleFilter<AccessRequest>(principal, { requesterId: principal.id })];
+    const clauses: Filter<AccessRequest>[] = [this.visibleFilter<AccessRequest>(principal, { requesterId: principal.id, requesterDepartment: principal.department })];
     if (args.status) clauses.push({ status: args.status });
     if (args.datasetId) clauses.push({ datasetId: args.datasetId });
     return this.page(this.requests, clauses, args.first, args.after);
@@ -383,7 +398,7 @@ export class AccessService {
   async listGrants(principal: Principal, args: { datasetId?: string | null; active?: boolean | null; first?: number | null; after?: string | null }): Promise<Page<Grant>> {
     const steward = hasRole(principal, 'steward') || isAdmin(principal);
     await this.assertMayList(principal, args.datasetId, !steward);
-    const clauses: Filter<Grant>[] = [{ active: true }, this.visibleFilter<Grant>(principal, { granteeId: principal.id })];
+    const clauses: Filter<Grant>[] = [{ active: true }, this.visibleFilter<Grant>(principal, { granteeId: principal.id, granteeDepartment: principal.department })];
     if (args.datasetId) clauses.push({ datasetId: args.datasetId });
     const now = new Date();
     if (args.active === true) clauses.push({ revokedAt: { $exists: false }, until: { $gt: now } });

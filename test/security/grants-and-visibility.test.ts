@@ -67,6 +67,41 @@ describe('grants and visibility', () => {
     expect(await gw.auditLog.events.countDocuments({ action: 'data.read' })).toBe(events);
   });
 
+  it('keeps requests and grants to the requester as a member of their department', async () => {
+    const impostor = gw.token('an', 'y-te', ['analyst']);
+    const mine = await gw.gql<{ accessRequests: { edges: unknown[] }; grants: { edges: unknown[] } }>('{ accessRequests { edges { cursor } } grants { edges { cursor } } }', undefined, impostor);
+    expect(mine.data).toEqual({ accessRequests: { edges: [] }, grants: { edges: [] } });
+    // A pending request of the real requester can neither be withdrawn by nor block the same sub elsewhere.
+    const second = await gw.gql<{ requestAccess: { id: string } }>(REQUEST, { input: { datasetId: 'cong-an.residents', fields: ['district'], purpose: 'Thống kê dân cư theo quận', until: new Date(Date.now() + 86_400_000).toISOString() } }, analyst);
+    const id = second.data!.requestAccess.id;
+    expect(codeOf(await gw.gql('mutation($id: ID!) { withdrawAccessRequest(id: $id) { id } }', { id }, impostor))).toBe('NOT_FOUND');
+    expect((await gw.access.requests.findOne({ _id: id }))!.status).toBe('PENDING');
+    const own = await gw.gql<{ requestAccess: { id: string } }>(REQUEST, { input: { datasetId: 'cong-an.residents', fields: ['district'], purpose: 'Thống kê cơ sở y tế theo quận', until: new Date(Date.now() + 86_400_000).toISOString() } }, impostor);
+    expect(own.errors).toBeUndefined();
+    expect(JSON.stringify(own)).not.toContain(id);
+  });
+
+  it('refuses reads past a daily quota before asking the source, saying nothing of what they match', async () => {
+    const quoted = gw.token('quota', 'tai-chinh', ['analyst']);
+    const purpose = 'Đối soát thuế theo quận';
+    const asked = await gw.gql<{ requestAccess: { id: string } }>(REQUEST, { input: { datasetId: 'cong-an.residents', fields: ['district', 'birthYear'], purpose, until: new Date(Date.now() + 86_400_000).toISOString() } }, quoted);
+    expect((await gw.gql(APPROVE, { id: asked.data!.requestAccess.id, input: { maxRows: 5 } }, steward)).errors).toBeUndefined();
+    const read = (where: Record<string, unknown>, first: number) => gw.gql('query($w: JSON, $f: Int, $p: String) { records(dataset: "cong-an.residents", where: $w, first: $f, purpose: $p) { edges { node } } }', { w: where, f: first, p: purpose }, quoted);
+    const queries = () => gw.records.sourceQueries.get('cong-an.residents') ?? 0;
+    const before = queries();
+    const many = await read({ birthYear: { gte: 1900 } }, 100);
+    const none = await read({ birthYear: { lt: 0 } }, 100);
+    expect(codeOf(many)).toBe('QUOTA_EXCEEDED');
+    expect(many.errors![0]!.message).toBe(none.errors![0]!.message);
+    expect(queries()).toBe(before);
+    const fits = await read({ birthYear: { gte: 1900 } }, 5);
+    expect(fits.errors, JSON.stringify(fits.errors)).toBeUndefined();
+    const spent = await read({ birthYear: { gte: 1900 } }, 0);
+    expect(codeOf(spent)).toBe('QUOTA_EXCEEDED');
+    expect(spent.errors![0]!.message).toBe((await read({ birthYear: { lt: 0 } }, 0)).errors![0]!.message);
+    expect(queries()).toBe(before + 1);
+  });
+
   it('answers a hidden draft exactly as a missing dataset, everywhere', async () => {
     const foreignSteward = gw.token('hoa', 'y-te', ['steward', 'analyst']);
     const answer = async (query: string, variables: Record<string, unknown>) => {
