@@ -2,7 +2,7 @@ import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import type { Principal } from '../server/auth/principal.js';
 import type { DatasetFilter, SearchArgs } from '../server/catalogue/catalogue-service.js';
 import type { Dataset, DatasetInput, DatasetPatch } from '../server/catalogue/dataset.js';
-import type { GatewayContext } from './context.js';
+import type { GatewayContext } from '../server/http/context.js';
 
 const upper = (roles: Principal['roles']) => roles.map((r) => r.toUpperCase());
 

@@ -3,9 +3,10 @@ import { parse } from 'graphql';
 import type { Row } from '../connectors/contract.js';
 import type { Dataset } from '../server/catalogue/dataset.js';
 import { fieldNameProblem, type FieldInfo } from '../server/catalogue/record-schema.js';
-import { isMasked, purposeOf } from '../server/data/records-service.js';
+import type { RecordConnection } from '../server/data/records-service.js';
 import { AppError, forbidden } from '../server/errors.js';
-import type { GatewayContext } from './context.js';
+import { withoutNullsDeep } from '../server/validation.js';
+import type { GatewayContext } from '../server/http/context.js';
 
 /**
  * The typed `data` part of the schema, generated from the published datasets (API.md "The typed
@@ -49,16 +50,14 @@ const dataFilterTypeDefs = /* GraphQL */ `
 const describe = (text: string | undefined) =>
   text ? `${JSON.stringify(text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'))}\n` : '';
 
-/** GraphQL input objects carry explicit nulls for absent fields; the portable filter has none. */
-function withoutNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutNulls);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, withoutNulls(v)]));
-  }
-  return value;
-}
 
 type DataArgs = { where?: unknown; orderBy?: { field: string; direction?: 'ASC' | 'DESC' }[]; first?: number; after?: string; purpose?: string };
+
+/** Notes how each row of a page was read, so links from it follow the read's masks and purpose. */
+function rememberRead(ctx: GatewayContext, page: RecordConnection): void {
+  const read = { masked: new Set(page.maskedFields), purpose: page.purpose };
+  for (const edge of page.edges) ctx.loaders.reads.set(edge.node, read);
+}
 
 /**
  * Per request: one loader per (dataset, field, purpose), so a page of links costs one source
@@ -71,6 +70,7 @@ function linkLoader(ctx: GatewayContext, dataset: string, field: string, purpose
     loader = new DataLoader<unknown, Row | null, string>(
       async (values) => {
         const page = await ctx.records.records(ctx.principal, { dataset, where: { [field]: { in: [...values] } }, first: values.length, purpose }, ctx.signal);
+        rememberRead(ctx, page);
         const byKey = new Map(page.edges.map((e) => [JSON.stringify(e.node[field]), e.node]));
         return values.map((v) => byKey.get(JSON.stringify(v)) ?? null);
       },
@@ -178,14 +178,16 @@ export function buildDataSchema(datasets: Dataset[]): { typeDefs: string; resolv
       linkResolvers[link.as] = async (row: Row, _: unknown, ctx: GatewayContext) => {
         const value = row[link.field];
         if (value === null || value === undefined) return null;
-        // A masked key would look up the wrong record, or reveal through the target what the mask hides.
-        if (isMasked(row, link.field)) {
+        const read = ctx.loaders.reads.get(row);
+        // A masked key would look up the wrong record, or reveal through the target what the mask
+        // hides; a row of unknown origin is treated as masked.
+        if (!read || read.masked.has(link.field)) {
           if (ctx.loaders.reportedLinkErrors.has(`${link.dataset}|masked`)) return null;
           ctx.loaders.reportedLinkErrors.add(`${link.dataset}|masked`);
           throw forbidden(`The link ${link.as} needs ${link.field} in clear, and you see it masked.`);
         }
         try {
-          return await linkLoader(ctx, link.dataset, link.targetField, purposeOf(row)).load(value);
+          return await linkLoader(ctx, link.dataset, link.targetField, read.purpose).load(value);
         } catch (error) {
           // The caller may not read the target: say so once per request, not on every row.
           if (!(error instanceof AppError) || ctx.loaders.reportedLinkErrors.has(link.dataset)) return null;
@@ -206,12 +208,13 @@ export function buildDataSchema(datasets: Dataset[]): { typeDefs: string; resolv
       `${describe(dataset.title)}${fieldNameOf(dataset.id)}(where: ${T}Where, orderBy: [${T}OrderBy!], first: Int = 100, after: String, purpose: String): ${T}Connection!`,
     );
     if (Object.keys(linkResolvers).length > 0) resolvers[T] = linkResolvers;
-    resolvers['DataQuery']![fieldNameOf(dataset.id)] = (_: unknown, args: DataArgs, ctx: GatewayContext) =>
-      ctx.records.records(
+    resolvers['DataQuery']![fieldNameOf(dataset.id)] = async (_: unknown, args: DataArgs, ctx: GatewayContext) => {
+      const page = await ctx.records.records(
         ctx.principal,
         {
           dataset: dataset.id,
-          where: withoutNulls(args.where) ?? null,
+          // GraphQL input objects carry explicit nulls for absent fields; the portable filter has none.
+          where: withoutNullsDeep(args.where) ?? null,
           orderBy: args.orderBy ?? null,
           first: args.first ?? null,
           after: args.after ?? null,
@@ -219,6 +222,9 @@ export function buildDataSchema(datasets: Dataset[]): { typeDefs: string; resolv
         },
         ctx.signal,
       );
+      rememberRead(ctx, page);
+      return page;
+    };
   }
   parts.push(`
     "One field per published dataset, named from its id."

@@ -1,4 +1,4 @@
-import type { GatewayContext } from './context.js';
+import type { GatewayContext } from '../server/http/context.js';
 
 export const recordsResolvers = {
   Query: {

@@ -53,3 +53,22 @@ export const sourceUnavailable = (message: string) => new AppError('SOURCE_UNAVA
 export const quotaExceeded = (message: string) => new AppError('QUOTA_EXCEEDED', message);
 
 export const isAppError = (error: unknown): error is AppError => error instanceof AppError;
+
+/** The `extensions` a client sees of a domain error, on every transport: its code and, for BAD_USER_INPUT, its faults. */
+export function errorExtensions(error: AppError): { code: ErrorCode; details?: FaultDetail[] } {
+  return error.details ? { code: error.code, details: error.details } : { code: error.code };
+}
+
+export interface ErrorBody {
+  errors: [{ message: string; extensions: { code: string; details?: FaultDetail[] } }];
+}
+
+/**
+ * The one wire form of an error outside GraphQL (plain HTTP routes), shaped like a GraphQL error
+ * answer so clients read both alike. Anything but an AppError is a defect: it says no more than
+ * "Unexpected error.", and the caller logs it.
+ */
+export function errorResponse(error: unknown, status?: number): { status: number; body: ErrorBody } {
+  if (!isAppError(error)) return { status: 500, body: { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] } };
+  return { status: status ?? error.status, body: { errors: [{ message: error.message, extensions: errorExtensions(error) }] } };
+}

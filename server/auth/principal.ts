@@ -7,6 +7,3 @@ export interface Principal {
   department: string;
   roles: Role[];
 }
-
-export const hasRole = (principal: Principal, role: Role): boolean => principal.roles.includes(role);
-export const isAdmin = (principal: Principal): boolean => hasRole(principal, 'admin');

@@ -1,7 +1,9 @@
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
-import { hasRole, isAdmin, type Principal } from '../auth/principal.js';
+import { may } from '../auth/permissions.js';
+import type { Principal } from '../auth/principal.js';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
-import { decodeCursor, encodeCursor, pageSize } from './cursor.js';
+import { withoutNulls } from '../validation.js';
+import { decodeCursor, encodeCursor, pageSize } from '../paging.js';
 import {
   datasetId,
   type Classification,
@@ -13,7 +15,7 @@ import {
 } from './dataset.js';
 import { validateDatasetInput, validateDatasetPatch, type ConnectorBindingCheck } from './dataset-validation.js';
 import { fieldsOf, type RecordSchema } from './record-schema.js';
-import type { AuditEntry } from '../governance/audit-log.js';
+import { auditEntry, type AuditAction, type AuditAppend } from '../governance/audit-entry.js';
 import { CatalogueSearchIndex, type IndexedDataset, type SearchFilter } from './search-index.js';
 import { identifierTokens, tokenize } from './text-folding.js';
 
@@ -90,7 +92,7 @@ export class CatalogueService {
     db: Db,
     private readonly checkConnector: ConnectorBindingCheck,
     /** Every change is recorded in the audit trail. */
-    private readonly audit: (entry: AuditEntry) => Promise<unknown>,
+    private readonly audit: AuditAppend,
     private readonly maxPageSize = 1000,
   ) {
     this.datasets = db.collection('datasets');
@@ -124,7 +126,7 @@ export class CatalogueService {
   }
 
   private visibility(principal: Principal): Filter<DatasetDocument> {
-    if (isAdmin(principal)) return {};
+    if (may.administer(principal)) return {};
     return { $or: [{ status: { $in: VISIBLE_TO_ALL } }, { department: principal.department }] };
   }
 
@@ -140,24 +142,26 @@ export class CatalogueService {
     return doc ? toDataset(doc) : null;
   }
 
+  /** Several datasets as the caller may see them, in one query (per-row lookups of a page batch here). */
+  async getMany(principal: Principal, ids: readonly string[]): Promise<Map<string, Dataset>> {
+    const docs = await this.datasets.find({ $and: [{ _id: { $in: [...new Set(ids)] } }, this.visibility(principal)] }).toArray();
+    return new Map(docs.map((doc) => [doc._id, toDataset(doc)]));
+  }
+
   /** Published datasets in id order, for internal work such as source checks: no visibility rule applied. */
   async listPublishedUnchecked(limit = 0): Promise<Dataset[]> {
     return (await this.datasets.find({ status: 'PUBLISHED' }, { sort: { _id: 1 }, limit }).toArray()).map(toDataset);
   }
 
   private assertPublisherOf(principal: Principal, department: string): void {
-    if (isAdmin(principal)) return;
-    if (!hasRole(principal, 'publisher')) throw forbidden('Only a publisher of the owning department (or an admin) may change datasets.');
-    if (principal.department !== department) throw forbidden(`Only publishers of ${department} may change its datasets.`);
+    if (!may.publishFor(principal, department)) throw forbidden(`Only publishers of ${department} (or an admin) may change its datasets.`);
   }
 
   async register(principal: Principal, given: DatasetInput): Promise<Dataset> {
     const input = withoutNulls(given);
-    if (!isAdmin(principal) && !hasRole(principal, 'publisher')) throw forbidden('Registering a dataset needs the publisher role.');
-    if (input.department && input.department !== principal.department && !isAdmin(principal)) {
-      throw forbidden('Only an admin may register a dataset for another department.');
-    }
+    if (!may.registerDatasets(principal)) throw forbidden('Registering a dataset needs the publisher role.');
     const department = typeof input.department === 'string' ? input.department : principal.department;
+    if (!may.publishFor(principal, department)) throw forbidden('Only an admin may register a dataset for another department.');
     validateDatasetInput({ ...input }, this.checkConnector, department);
     if (!(await this.getDepartment(department))) {
       throw badInput(`Unknown department "${department}".`, [{ path: 'input.department', message: 'is not a registered department' }]);
@@ -247,15 +251,10 @@ export class CatalogueService {
    */
   async search(principal: Principal, args: SearchArgs): Promise<DatasetConnection> {
     const first = pageSize(args.first, this.maxPageSize);
-    let after: [number, string] | null = null;
-    if (args.after) {
-      const [rank, id] = decodeCursor(args.after);
-      if (typeof rank !== 'number' || typeof id !== 'string') throw badInput('Invalid cursor.', [{ path: 'after', message: 'is not a cursor returned by this API' }]);
-      after = [rank, id];
-    }
+    const after = args.after ? decodeCursor(args.after, ['number', 'string']) : null;
     await this.searchIndex.refreshIfStale();
     const f = args.filter ?? {};
-    const admin = isAdmin(principal);
+    const admin = may.administer(principal);
     const query = {
       words: args.search ? tokenize(args.search).slice(0, 20) : [],
       departments: f.departments ?? null,
@@ -292,8 +291,8 @@ export class CatalogueService {
     };
   }
 
-  private recordChange(principal: Principal, action: string, doc: DatasetDocument, detail: Record<string, unknown>) {
-    return this.audit({ actor: principal.id, actorDepartment: principal.department, action, datasetId: doc._id, datasetDepartment: doc.department, detail });
+  private recordChange(principal: Principal, action: AuditAction, doc: DatasetDocument, detail: Record<string, unknown>) {
+    return this.audit(auditEntry(principal, action, { datasetId: doc._id, datasetDepartment: doc.department }, { detail }));
   }
 
   /**
@@ -348,7 +347,8 @@ export function buildDatasetDocument(input: DatasetInput, department: string, cr
     createdAt: now,
     updatedAt: now,
   };
-  const optional = pickDefined(input, ['titleEn', 'descriptionEn', 'license', 'contact', 'updateFrequency']);
+  const { titleEn, descriptionEn, license, contact, updateFrequency } = input;
+  const optional = withoutNulls({ titleEn, descriptionEn, license, contact, updateFrequency });
   const { recordSchema: _schema, ...stored } = { ...base, ...optional };
   return {
     _id: datasetId(department, input.slug),
@@ -358,13 +358,3 @@ export function buildDatasetDocument(input: DatasetInput, department: string, cr
   };
 }
 
-function pickDefined<T extends object, K extends keyof T>(source: T, keys: K[]): Pick<T, K> {
-  const out = {} as Pick<T, K>;
-  for (const key of keys) if (source[key] !== undefined && source[key] !== null) out[key] = source[key];
-  return out;
-}
-
-/** GraphQL passes an explicit null for an omitted optional input; the catalogue treats both alike. */
-function withoutNulls<T extends object>(input: T): T {
-  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== null && v !== undefined)) as T;
-}

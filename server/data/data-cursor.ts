@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { SortKey } from '../../connectors/contract.js';
 import type { Principal } from '../auth/principal.js';
-import { badInput } from '../errors.js';
+import { invalidCursor } from '../paging.js';
 
 /** Where a cursor may be used: the read it was handed out by. */
 export interface CursorScope {
@@ -52,6 +52,6 @@ export class DataCursors {
     } catch {
       // Reported below, the same way whatever was wrong.
     }
-    throw badInput('Invalid cursor.', [{ path: 'after', message: 'is not a cursor this read handed out (cursors belong to one dataset, ordering, caller and grant)' }]);
+    throw invalidCursor('is not a cursor this read handed out (cursors belong to one dataset, ordering, caller and grant)');
   }
 }

@@ -3,13 +3,11 @@ import type { Principal } from '../auth/principal.js';
 import type { Dataset } from '../catalogue/dataset.js';
 import { AppError } from '../errors.js';
 import { canonicalJson } from '../governance/canonical-json.js';
-import type { AuditEntry } from '../governance/audit-log.js';
+import { auditEntry, type AuditAppend } from '../governance/audit-entry.js';
 import type { Grant } from '../governance/policy.js';
 import type { Logger } from '../logger.js';
 import type { ReadPlan } from './read-plan.js';
 import type { ReadRequest } from './read-request.js';
-
-export type AuditAppend = (entry: AuditEntry) => Promise<unknown>;
 
 /** The hash that identifies what was asked, without storing the filter's values in the trail. */
 export function queryHashOf(request: ReadRequest, plan: ReadPlan): string {
@@ -29,19 +27,14 @@ export async function auditRead(
   read: { principal: Principal; dataset: Dataset; sourceOwner: string; request: ReadRequest; plan: ReadPlan; grant: Grant | null; rowCount: number },
 ): Promise<void> {
   const { principal, dataset, request, plan, grant } = read;
-  const entry: AuditEntry = {
-    actor: principal.id,
-    actorDepartment: principal.department,
-    action: 'data.read',
-    datasetId: dataset.id,
-    datasetDepartment: dataset.department,
+  const entry = auditEntry(principal, 'data.read', { datasetId: dataset.id, datasetDepartment: dataset.department }, {
     fields: plan.select,
     rowCount: read.rowCount,
     queryHash: queryHashOf(request, plan),
-  };
-  if (read.sourceOwner !== dataset.department) entry.sourceDepartment = read.sourceOwner;
-  if (request.purpose) entry.purpose = request.purpose;
-  if (grant) entry.grantId = grant._id;
+    sourceDepartment: read.sourceOwner !== dataset.department ? read.sourceOwner : undefined,
+    purpose: request.purpose ?? undefined,
+    grantId: grant?._id,
+  });
   try {
     await append(entry);
   } catch (error) {

@@ -9,7 +9,8 @@ import type { AccessService } from '../governance/access-service.js';
 import { maskValue } from '../governance/masks.js';
 import { decideRead, type Grant, type ReadDecision } from '../governance/policy.js';
 import { DataCursors, type CursorScope } from './data-cursor.js';
-import { auditRead, type AuditAppend } from './read-audit.js';
+import type { AuditAppend } from '../governance/audit-entry.js';
+import { auditRead } from './read-audit.js';
 import { planRead } from './read-plan.js';
 import { parseReadRequest, type ReadRequest } from './read-request.js';
 import { SourcePool } from './source-pool.js';
@@ -21,6 +22,8 @@ export interface RecordConnection {
   edges: { cursor: string; node: Row }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
   maskedFields: string[];
+  /** The purpose the rows were read for (not part of the API): links from them are read for the same one. */
+  purpose: string | null;
   /** The grant the read went under, if any (not part of the API). */
   grant: Grant | null;
 }
@@ -84,7 +87,6 @@ export class RecordsService {
     }
 
     const secret = this.config.governance.maskSecret;
-    const maskedFields = new Set(plan.masks.map(([field]) => field));
     const cursors = this.cursors;
     const cursorOf = (row: Row) => cursors.seal(plan.orderBy.map((k) => row[k.field]), scope);
     return {
@@ -92,8 +94,6 @@ export class RecordsService {
       edges: page.map((row) => {
         const node: Row = Object.fromEntries(plan.select.map((f) => [f, row[f] ?? null]));
         for (const [field, mask] of plan.masks) node[field] = maskValue(node[field], mask, secret);
-        if (maskedFields.size > 0) Object.defineProperty(node, MASKED_FIELDS, { value: maskedFields, enumerable: false });
-        if (request.purpose) Object.defineProperty(node, READ_PURPOSE, { value: request.purpose, enumerable: false });
         // Sealing costs a cipher per row; it is only done for the edges whose cursor is asked for.
         return {
           get cursor() {
@@ -104,6 +104,7 @@ export class RecordsService {
       }),
       pageInfo: { hasNextPage, endCursor: page.length ? cursorOf(page.at(-1)!) : null },
       maskedFields: decision.maskedFields,
+      purpose: request.purpose,
       grant: decision.grant,
     };
   }
@@ -167,13 +168,3 @@ export class RecordsService {
     return { fields: first.fields, rows: rows() };
   }
 }
-
-/** Marks, on a returned row, which of its values are masked (not serialised, not enumerable). */
-const MASKED_FIELDS = Symbol('maskedFields');
-
-/** Marks, on a returned row, the purpose it was read for, so links from it are read for the same one. */
-const READ_PURPOSE = Symbol('readPurpose');
-
-export const purposeOf = (row: Row): string | null => (row as { [READ_PURPOSE]?: string })[READ_PURPOSE] ?? null;
-
-export const isMasked = (row: Row, field: string): boolean => (row as { [MASKED_FIELDS]?: Set<string> })[MASKED_FIELDS]?.has(field) ?? false;

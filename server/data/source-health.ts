@@ -1,4 +1,5 @@
-import { hasRole, isAdmin, type Principal } from '../auth/principal.js';
+import { may } from '../auth/permissions.js';
+import type { Principal } from '../auth/principal.js';
 import type { CatalogueService } from '../catalogue/catalogue-service.js';
 import type { Dataset, DatasetHealth } from '../catalogue/dataset.js';
 import { forbidden, notFound } from '../errors.js';
@@ -48,8 +49,7 @@ export class SourceHealth {
   async checkFor(principal: Principal, id: string): Promise<DatasetHealth> {
     const dataset = await this.catalogue.get(principal, id);
     if (!dataset) throw notFound(`Dataset ${id} not found.`);
-    const mayCheck = isAdmin(principal) || (principal.department === dataset.department && (hasRole(principal, 'publisher') || hasRole(principal, 'steward')));
-    if (!mayCheck) throw forbidden(`Only publishers or stewards of ${dataset.department} may check its source.`);
+    if (!may.checkSourceOf(principal, dataset.department)) throw forbidden(`Only publishers or stewards of ${dataset.department} may check its source.`);
     return this.check(dataset);
   }
 }

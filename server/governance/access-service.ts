@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
 import { parseWhere } from '../../connectors/filter.js';
-import { hasRole, isAdmin, type Principal } from '../auth/principal.js';
+import { may } from '../auth/permissions.js';
+import type { Principal } from '../auth/principal.js';
 import type { CatalogueService } from '../catalogue/catalogue-service.js';
-import { decodeCursor, encodeCursor, pageSize } from '../catalogue/cursor.js';
+import { decodeCursor, keysetPage, pageSize, type Connection } from '../paging.js';
 import type { Dataset } from '../catalogue/dataset.js';
 import { MASK_STRATEGIES, type MaskStrategy } from '../catalogue/record-schema.js';
 import { AppError, badInput, conflict, forbidden, notFound, quotaExceeded, type FaultDetail } from '../errors.js';
-import type { AuditEntry } from './audit-log.js';
+import { auditEntry, type AuditAppend } from './audit-entry.js';
 import { defaultMask } from './masks.js';
 import type { Grant, GrantMask } from './policy.js';
 import type { Notify } from './webhook.js';
@@ -49,12 +50,6 @@ export interface ApprovalInput {
   note?: string | null;
 }
 
-export interface Page<T> {
-  items: T[];
-  hasNextPage: boolean;
-  endCursor: string | null;
-}
-
 /** Largest keepStart/keepEnd a PARTIAL mask may keep in clear. */
 const MAX_KEEP = 16;
 
@@ -84,8 +79,6 @@ const newId = (prefix: string) => `${prefix}_${Date.now().toString(36).padStart(
 const idTime = (id: string) => parseInt(id.split('_')[1]?.slice(0, 9) ?? '0', 36);
 const day = (at: Date) => at.toISOString().slice(0, 10);
 
-type Audit = (entry: AuditEntry) => Promise<unknown>;
-
 /**
  * Access requests and grants. Every transition is one conditional update (the precondition is
  * the current status), so of an approval and a rejection racing on one request exactly one
@@ -101,7 +94,7 @@ export class AccessService {
   constructor(
     db: Db,
     private readonly catalogue: CatalogueService,
-    private readonly audit: Audit,
+    private readonly audit: AuditAppend,
     private readonly notify: Notify,
     private readonly maxAccessDays: number,
   ) {
@@ -124,12 +117,8 @@ export class AccessService {
     return dataset;
   }
 
-  private isStewardOf(principal: Principal, department: string): boolean {
-    return isAdmin(principal) || (hasRole(principal, 'steward') && principal.department === department);
-  }
-
   async requestAccess(principal: Principal, input: AccessRequestInput): Promise<AccessRequest> {
-    if (!hasRole(principal, 'analyst') && !isAdmin(principal)) throw forbidden('Requesting access needs the analyst role.');
+    if (!may.requestAccess(principal)) throw forbidden('Requesting access needs the analyst role.');
     const dataset = await this.publishedDataset(principal, input.datasetId);
     const faults: FaultDetail[] = [];
     const known = new Set(dataset.fields.map((f) => f.name));
@@ -159,7 +148,7 @@ export class AccessService {
     };
     await this.lockPending(principal, dataset.id, request._id);
     await this.requests.insertOne(request);
-    await this.audit({ actor: principal.id, actorDepartment: principal.department, action: 'access.request', datasetId: dataset.id, datasetDepartment: dataset.department, fields: request.fields, purpose, detail: { requestId: request._id } });
+    await this.audit(auditEntry(principal, 'access.request', request, { fields: request.fields, purpose, detail: { requestId: request._id } }));
     this.notify({ type: 'access.requested', requestId: request._id, datasetId: dataset.id, department: dataset.department, requester: principal.id, purpose });
     return request;
   }
@@ -202,7 +191,7 @@ export class AccessService {
   private async pendingFor(principal: Principal, id: string): Promise<AccessRequest> {
     const request = await this.requests.findOne({ _id: id });
     if (!request) throw notFound(`Access request ${id} not found.`);
-    if (!this.isStewardOf(principal, request.datasetDepartment)) {
+    if (!may.stewardFor(principal, request.datasetDepartment)) {
       throw forbidden(`Only a steward of ${request.datasetDepartment} (or an admin) decides requests for its datasets.`);
     }
     // Separation of duties: holding both roles does not let anyone approve their own request.
@@ -282,7 +271,7 @@ export class AccessService {
     }
     await this.grants.updateOne({ _id: grant._id }, { $set: { active: true } });
     grant.active = true;
-    await this.audit({ actor: principal.id, actorDepartment: principal.department, action: 'access.approve', datasetId: grant.datasetId, datasetDepartment: grant.datasetDepartment, fields, purpose: grant.purpose, grantId: grant._id, detail: { requestId: id, grantee: grant.granteeId, until: until.toISOString(), maxRows: grant.maxRows ?? null, masks: masks.map((m) => `${m.field}:${m.strategy}`) } });
+    await this.audit(auditEntry(principal, 'access.approve', grant, { fields, purpose: grant.purpose, grantId: grant._id, detail: { requestId: id, grantee: grant.granteeId, until: until.toISOString(), maxRows: grant.maxRows ?? null, masks: masks.map((m) => `${m.field}:${m.strategy}`) } }));
     this.notify({ type: 'access.approved', requestId: id, grantId: grant._id, datasetId: grant.datasetId, grantee: grant.granteeId });
     return grant;
   }
@@ -309,7 +298,7 @@ export class AccessService {
     if (!reason.trim()) throw badInput('A reason is required.', [{ path: 'reason', message: 'must not be empty' }]);
     await this.pendingFor(principal, id);
     const request = await this.decide(id, { status: 'REJECTED', decidedBy: principal.id, decidedAt: new Date(), reason: reason.trim() });
-    await this.audit({ actor: principal.id, actorDepartment: principal.department, action: 'access.reject', datasetId: request.datasetId, datasetDepartment: request.datasetDepartment, purpose: request.purpose, detail: { requestId: id, reason: request.reason } });
+    await this.audit(auditEntry(principal, 'access.reject', request, { purpose: request.purpose, detail: { requestId: id, reason: request.reason } }));
     this.notify({ type: 'access.rejected', requestId: id, datasetId: request.datasetId, requester: request.requesterId, reason: request.reason });
     return request;
   }
@@ -318,7 +307,7 @@ export class AccessService {
     const existing = await this.requests.findOne({ _id: id });
     if (!existing || !isRequester(principal, existing)) throw notFound(`Access request ${id} not found among yours.`);
     const request = await this.decide(id, { status: 'WITHDRAWN', decidedBy: principal.id, decidedAt: new Date() });
-    await this.audit({ actor: principal.id, actorDepartment: principal.department, action: 'access.withdraw', datasetId: request.datasetId, datasetDepartment: request.datasetDepartment, detail: { requestId: id } });
+    await this.audit(auditEntry(principal, 'access.withdraw', request, { detail: { requestId: id } }));
     return request;
   }
 
@@ -326,16 +315,22 @@ export class AccessService {
     if (!reason.trim()) throw badInput('A reason is required.', [{ path: 'reason', message: 'must not be empty' }]);
     const grant = await this.grants.findOne({ _id: id, active: true });
     if (!grant) throw notFound(`Grant ${id} not found.`);
-    if (!this.isStewardOf(principal, grant.datasetDepartment)) throw forbidden(`Only a steward of ${grant.datasetDepartment} (or an admin) revokes its grants.`);
+    if (!may.stewardFor(principal, grant.datasetDepartment)) throw forbidden(`Only a steward of ${grant.datasetDepartment} (or an admin) revokes its grants.`);
     const revoked = await this.grants.findOneAndUpdate(
       { _id: id, revokedAt: { $exists: false } },
       { $set: { revokedAt: new Date(), revokedBy: principal.id, revokeReason: reason.trim() } },
       { returnDocument: 'after' },
     );
     if (!revoked) throw conflict(`Grant ${id} is already revoked.`);
-    await this.audit({ actor: principal.id, actorDepartment: principal.department, action: 'access.revoke', datasetId: grant.datasetId, datasetDepartment: grant.datasetDepartment, grantId: id, detail: { reason: reason.trim() } });
+    await this.audit(auditEntry(principal, 'access.revoke', grant, { grantId: id, detail: { reason: reason.trim() } }));
     this.notify({ type: 'access.revoked', grantId: id, datasetId: grant.datasetId, grantee: grant.granteeId });
     return revoked;
+  }
+
+  /** Approved grants by id (requests name theirs), in one query. */
+  async grantsById(ids: readonly string[]): Promise<Map<string, Grant>> {
+    const docs = await this.grants.find({ _id: { $in: [...new Set(ids)] }, active: true }).toArray();
+    return new Map(docs.map((grant) => [grant._id, grant]));
   }
 
   /** Grants in force for the caller on a dataset: active, not revoked, not expired. */
@@ -371,13 +366,13 @@ export class AccessService {
 
   /** Admins see all; stewards their department's and their own; everyone else only their own. */
   private visibleFilter<T extends { datasetDepartment: string }>(principal: Principal, own: Filter<T>): Filter<T> {
-    if (isAdmin(principal)) return {};
-    if (hasRole(principal, 'steward')) return { $or: [{ datasetDepartment: principal.department }, own] } as Filter<T>;
+    if (may.administer(principal)) return {};
+    if (may.overseeDepartment(principal)) return { $or: [{ datasetDepartment: principal.department }, own] } as Filter<T>;
     return own;
   }
 
   private async assertMayList(principal: Principal, datasetId: string | null | undefined, ownOnly: boolean): Promise<void> {
-    if (!datasetId || isAdmin(principal)) return;
+    if (!datasetId || may.administer(principal)) return;
     // A draft the caller may not see and a dataset that does not exist get the same answer.
     const dataset = await this.catalogue.get(principal, datasetId);
     if (!dataset) throw notFound(`Dataset ${datasetId} not found.`);
@@ -386,8 +381,8 @@ export class AccessService {
     }
   }
 
-  async listRequests(principal: Principal, args: { status?: RequestStatus | null; datasetId?: string | null; first?: number | null; after?: string | null }): Promise<Page<AccessRequest>> {
-    const steward = hasRole(principal, 'steward') || isAdmin(principal);
+  async listRequests(principal: Principal, args: { status?: RequestStatus | null; datasetId?: string | null; first?: number | null; after?: string | null }): Promise<Connection<AccessRequest>> {
+    const steward = may.overseeDepartment(principal);
     await this.assertMayList(principal, args.datasetId, !steward);
     const clauses: Filter<AccessRequest>[] = [this.visibleFilter<AccessRequest>(principal, { requesterId: principal.id, requesterDepartment: principal.department })];
     if (args.status) clauses.push({ status: args.status });
@@ -395,8 +390,8 @@ export class AccessService {
     return this.page(this.requests, clauses, args.first, args.after);
   }
 
-  async listGrants(principal: Principal, args: { datasetId?: string | null; active?: boolean | null; first?: number | null; after?: string | null }): Promise<Page<Grant>> {
-    const steward = hasRole(principal, 'steward') || isAdmin(principal);
+  async listGrants(principal: Principal, args: { datasetId?: string | null; active?: boolean | null; first?: number | null; after?: string | null }): Promise<Connection<Grant>> {
+    const steward = may.overseeDepartment(principal);
     await this.assertMayList(principal, args.datasetId, !steward);
     const clauses: Filter<Grant>[] = [{ active: true }, this.visibleFilter<Grant>(principal, { granteeId: principal.id, granteeDepartment: principal.department })];
     if (args.datasetId) clauses.push({ datasetId: args.datasetId });
@@ -406,15 +401,11 @@ export class AccessService {
     return this.page(this.grants, clauses, args.first, args.after);
   }
 
-  private async page<T extends { _id: string }>(collection: Collection<T>, clauses: Filter<T>[], first: number | null | undefined, after: string | null | undefined): Promise<Page<T>> {
+  /** Newest first: ids are time-ordered, so the cursor is the last id seen. */
+  private async page<T extends { _id: string }>(collection: Collection<T>, clauses: Filter<T>[], first: number | null | undefined, after: string | null | undefined): Promise<Connection<T>> {
     const size = pageSize(first, 1000);
-    if (after) {
-      const [id] = decodeCursor(after);
-      if (typeof id !== 'string') throw badInput('Invalid cursor.', [{ path: 'after', message: 'is not a cursor returned by this API' }]);
-      clauses.push({ _id: { $lt: id } } as Filter<T>);
-    }
+    if (after) clauses.push({ _id: { $lt: decodeCursor(after, ['string'])[0] } } as Filter<T>);
     const docs = (await collection.find({ $and: clauses } as Filter<T>, { sort: { _id: -1 }, limit: size + 1 }).toArray()) as T[];
-    const items = docs.slice(0, size);
-    return { items, hasNextPage: docs.length > size, endCursor: items.length ? encodeCursor([items.at(-1)!._id]) : null };
+    return keysetPage(docs, size, (doc) => [doc._id]);
   }
 }

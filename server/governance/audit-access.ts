@@ -1,8 +1,9 @@
 import type { Filter } from 'mongodb';
-import { hasRole, isAdmin, type Principal } from '../auth/principal.js';
+import { may } from '../auth/permissions.js';
+import type { Principal } from '../auth/principal.js';
 import type { CatalogueService } from '../catalogue/catalogue-service.js';
-import { decodeCursor, encodeCursor, pageSize } from '../catalogue/cursor.js';
-import { badInput, forbidden, notFound } from '../errors.js';
+import { decodeCursor, keysetPage, pageSize, type Connection } from '../paging.js';
+import { forbidden, notFound } from '../errors.js';
 import type { AuditEvent, AuditLog, AuditVerification } from './audit-log.js';
 
 /**
@@ -15,10 +16,10 @@ export async function auditEventsFor(
   args: { datasetId?: string | null; actor?: string | null; first?: number | null; after?: string | null },
   log: AuditLog,
   catalogue: CatalogueService,
-): Promise<{ items: AuditEvent[]; hasNextPage: boolean; endCursor: string | null }> {
+): Promise<Connection<AuditEvent>> {
   const clauses: Filter<AuditEvent>[] = [];
-  if (!isAdmin(principal)) {
-    if (!hasRole(principal, 'steward')) throw forbidden('The audit trail is read by stewards (of their datasets) and admins.');
+  if (!may.administer(principal)) {
+    if (!may.overseeDepartment(principal)) throw forbidden('The audit trail is read by stewards (of their datasets) and admins.');
     if (args.datasetId) {
       // A draft the caller may not see answers as a dataset that does not exist, so draft ids cannot be probed.
       const dataset = await catalogue.get(principal, args.datasetId);
@@ -30,18 +31,12 @@ export async function auditEventsFor(
   if (args.datasetId) clauses.push({ datasetId: args.datasetId });
   if (args.actor) clauses.push({ actor: args.actor });
   const size = pageSize(args.first, 1000);
-  let before: number | null = null;
-  if (args.after) {
-    const [seq] = decodeCursor(args.after);
-    if (typeof seq !== 'number') throw badInput('Invalid cursor.', [{ path: 'after', message: 'is not a cursor returned by this API' }]);
-    before = seq;
-  }
+  const before = args.after ? decodeCursor(args.after, ['number'])[0] : null;
   const events = await log.list(clauses.length ? { $and: clauses } : {}, size + 1, before);
-  const items = events.slice(0, size);
-  return { items, hasNextPage: events.length > size, endCursor: items.length ? encodeCursor([items.at(-1)!._id]) : null };
+  return keysetPage(events, size, (event) => [event._id]);
 }
 
 export function verifyAuditFor(principal: Principal, log: AuditLog): Promise<AuditVerification> {
-  if (!isAdmin(principal)) throw forbidden('Only admins verify the audit trail.');
+  if (!may.administer(principal)) throw forbidden('Only admins verify the audit trail.');
   return log.verify();
 }

@@ -34,6 +34,9 @@ export interface Grant {
   revokeReason?: string;
 }
 
+/** Whether a grant may be used now: approved, not revoked, not expired. */
+export const grantInForce = (grant: Grant, now = Date.now()): boolean => grant.active && !grant.revokedAt && grant.until.getTime() > now;
+
 /** What a caller may read of a dataset; every read path (records, typed data, links, export) asks here. */
 export interface ReadDecision {
   canRead: boolean;

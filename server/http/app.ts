@@ -1,16 +1,16 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import DataLoader from 'dataloader';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { pinoHttp } from 'pino-http';
-import type { GatewayContext, GatewayServices } from '../../schema/context.js';
+import type { GatewayContext, GatewayServices } from './context.js';
 import { bearerToken, verifyToken } from '../auth/jwt.js';
-import { AppError, isAppError } from '../errors.js';
+import { badInput, errorResponse, isAppError, notFound, unauthenticated } from '../errors.js';
 import { logSerializers, type Logger } from '../logger.js';
 import { createMaskError, toGraphQLError } from './error-masking.js';
 import { exportRoute } from './export-route.js';
+import { createLoaders } from './loaders.js';
 import { createMetrics } from './metrics.js';
 import { CSRF_HEADERS, useCsrfPrevention } from './use-csrf-prevention.js';
 import { useErrorLog, yogaLogging } from './use-error-log.js';
@@ -32,8 +32,9 @@ type ServerContext = { req: Request; res: Response };
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,100}$/;
 
-function jsonError(res: Response, status: number, code: string, message: string): void {
-  res.status(status).json({ errors: [{ message, extensions: { code } }] });
+function sendError(res: Response, error: unknown, status?: number): void {
+  const answer = errorResponse(error, status);
+  res.status(answer.status).json(answer.body);
 }
 
 /** Compares digests, so neither the token's content nor its length shows in the time taken. */
@@ -120,14 +121,7 @@ export function buildApp(deps: AppDeps) {
         principal,
         log: req.log.child({ principal: principal.id, dept: principal.department }),
         signal,
-        loaders: {
-          department: new DataLoader(async (codes) => {
-            const all = await deps.catalogue.listDepartments();
-            return codes.map((code) => all.find((d) => d.code === code) ?? null);
-          }),
-          links: new Map(),
-          reportedLinkErrors: new Set(),
-        },
+        loaders: createLoaders(deps, principal),
       };
     },
   });
@@ -177,7 +171,7 @@ export function buildApp(deps: AppDeps) {
       const given = /^Bearer (\S+)$/.exec(req.headers.authorization?.trim() ?? '')?.[1];
       if (!given || !sameSecret(given, config.metricsToken)) {
         res.setHeader('www-authenticate', 'Bearer realm="metrics"');
-        return jsonError(res, 401, 'UNAUTHENTICATED', 'Metrics need Authorization: Bearer <METRICS_TOKEN>.');
+        return sendError(res, unauthenticated('Metrics need Authorization: Bearer <METRICS_TOKEN>.'));
       }
     }
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
@@ -192,14 +186,14 @@ export function buildApp(deps: AppDeps) {
     return yoga(req, res, { req, res });
   });
 
-  app.use((_req, res) => jsonError(res, 404, 'NOT_FOUND', 'No such endpoint.'));
+  app.use((_req, res) => sendError(res, notFound('No such endpoint.')));
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const status = (error as { status?: number }).status;
-    if (status === 413) return jsonError(res, 413, 'BAD_USER_INPUT', `Request body larger than ${config.limits.maxBodyBytes} bytes.`);
-    if (error instanceof AppError) return jsonError(res, error.status, error.code, error.message);
-    if (status && status >= 400 && status < 500) return jsonError(res, status, 'BAD_USER_INPUT', 'Malformed request.');
+    if (status === 413) return sendError(res, badInput(`Request body larger than ${config.limits.maxBodyBytes} bytes.`), 413);
+    if (isAppError(error)) return sendError(res, error);
+    if (status && status >= 400 && status < 500) return sendError(res, badInput('Malformed request.'), status);
     req.log.error({ err: error }, 'unhandled error');
-    return jsonError(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
+    return sendError(res, error);
   });
 
   return { app, yoga, metrics };

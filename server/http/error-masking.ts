@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { isAppError, type AppError, type ErrorCode } from '../errors.js';
+import { errorExtensions, isAppError, type AppError, type ErrorCode } from '../errors.js';
 import { queryHash, type Logger } from '../logger.js';
 
 /** The codes of API.md: a GraphQL error already carrying one of these was made on purpose. */
@@ -11,8 +11,7 @@ const API_CODES: ReadonlySet<string> = new Set<ErrorCode>(['UNAUTHENTICATED', 'F
  * status there; an error before execution (no path) is the whole answer and sets its status.
  */
 export function toGraphQLError(error: AppError, from?: GraphQLError): GraphQLError {
-  const extensions: Record<string, unknown> = { code: error.code };
-  if (error.details) extensions['details'] = error.details;
+  const extensions: Record<string, unknown> = errorExtensions(error);
   if (error.code === 'UNAUTHENTICATED' || !from?.path) extensions['http'] = { status: error.status };
   return new GraphQLError(error.message, {
     ...(from?.nodes ? { nodes: from.nodes } : {}),

@@ -1,6 +1,6 @@
 import { getOperationAST, Kind, print, type DocumentNode, type FieldNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { Plugin, YogaLogger } from 'graphql-yoga';
-import type { GatewayContext } from '../../schema/context.js';
+import type { GatewayContext } from './context.js';
 import { queryHash, redactText, type Logger } from '../logger.js';
 import { isUnexpectedError, rootCause } from './error-masking.js';
 
