@@ -1,7 +1,7 @@
 import { MongoClient } from 'mongodb';
 import { ConfigError, loadConfig } from '../server/config.js';
 import { CatalogueService } from '../server/catalogue/catalogue-service.js';
-import { AuditLog } from '../server/governance/audit-log.js';
+import { AuditLog } from '../server/audit/audit-log.js';
 import { bindingCheck } from '../server/gateway.js';
 import { createLogger } from '../server/logger.js';
 import { resolveMongo } from '../server/mongo/resolve-mongo.js';

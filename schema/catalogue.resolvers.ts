@@ -19,11 +19,7 @@ export const catalogueResolvers = {
     registerDataset: (_: unknown, args: { input: DatasetInput }, ctx: GatewayContext) => ctx.catalogue.register(ctx.principal, args.input),
     updateDataset: (_: unknown, args: { id: string; input: DatasetPatch }, ctx: GatewayContext) =>
       ctx.catalogue.update(ctx.principal, args.id, args.input),
-    publishDataset: async (_: unknown, args: { id: string }, ctx: GatewayContext) => {
-      const dataset = await ctx.catalogue.publish(ctx.principal, args.id);
-      // Drift is reported at publication, never discovered later by an analyst.
-      return { ...dataset, health: await ctx.health.check(dataset) };
-    },
+    publishDataset: (_: unknown, args: { id: string }, ctx: GatewayContext) => ctx.health.publish(ctx.principal, args.id),
     checkDatasetHealth: (_: unknown, args: { id: string }, ctx: GatewayContext) => ctx.health.checkFor(ctx.principal, args.id),
     deprecateDataset: (_: unknown, args: { id: string; reason: string }, ctx: GatewayContext) =>
       ctx.catalogue.deprecate(ctx.principal, args.id, args.reason),

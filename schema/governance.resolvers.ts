@@ -1,6 +1,6 @@
 import { auditEventsFor, verifyAuditFor } from '../server/governance/audit-access.js';
 import type { AccessRequest, AccessRequestInput, ApprovalInput, RequestStatus } from '../server/governance/access-service.js';
-import type { AuditEvent } from '../server/governance/audit-log.js';
+import type { AuditEvent } from '../server/audit/audit-log.js';
 import { grantInForce, type Grant } from '../server/governance/policy.js';
 import type { GatewayContext } from '../server/http/context.js';
 

@@ -7,7 +7,7 @@ import { RecordsService } from './data/records-service.js';
 import { SourceHealth } from './data/source-health.js';
 import { SourcePool } from './data/source-pool.js';
 import { AccessService } from './governance/access-service.js';
-import { AuditLog, type AuditEntry } from './governance/audit-log.js';
+import { AuditLog, type AuditEntry } from './audit/audit-log.js';
 import { webhookNotifier } from './governance/webhook.js';
 import type { Config } from './config.js';
 import { buildApp } from './http/app.js';

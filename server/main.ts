@@ -1,18 +1,13 @@
 import type { Server } from 'node:http';
-import { join, resolve } from 'node:path';
 import { MongoClient } from 'mongodb';
-import { postgresAnswers, startEmbeddedPostgres } from '../datasets/embedded-postgres.js';
-import { startSampleApi } from '../datasets/sample-api.js';
-import { loadSampleCatalogue } from '../datasets/sample-catalogue.js';
-import { sampleRuntimeCredentials } from '../datasets/sample-credentials.js';
-import { loadSampleSources } from '../datasets/sample-sources.js';
-import { ConfigError, loadConfig, parseSourceRegistry } from './config.js';
+import { startLocalEnvironment } from '../datasets/local-environment.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway } from './gateway.js';
 import { createLogger } from './logger.js';
 import { resolveMongo } from './mongo/resolve-mongo.js';
 
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (error) {
@@ -27,37 +22,10 @@ async function main(): Promise<void> {
   const client = new MongoClient(mongo.uri, { serverSelectionTimeoutMS: 5000, appName: 'kho-du-lieu-gateway' });
   await client.connect();
   const db = client.db(config.mongoDb);
-  // The sample departments' own systems: the health API is served by this process, land parcels
-  // live in a database of their own on the local MongoDB. Explicit SOURCE_CREDENTIALS win.
-  const sampleApi = config.seedOnStart ? await startSampleApi() : null;
-  if (sampleApi) {
-    const runtime = parseSourceRegistry(sampleRuntimeCredentials({ mongoUri: mongo.uri, apiUrl: sampleApi.url }), config.sourceFilesDir);
-    config.sourceCredentials = { ...runtime, ...config.sourceCredentials };
-  }
-  // Without a PostgreSQL server the Công an sample runs on embedded PGlite instead.
-  let embeddedPostgres: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
-  const residentsDb = config.sourceCredentials['residents-db'];
-  if (config.seedOnStart && residentsDb?.url && !(await postgresAnswers(config.sampleAdmin.postgresUrl))) {
-    embeddedPostgres = await startEmbeddedPostgres(join(resolve(config.dataDir), 'pglite'));
-    for (const name of ['residents-db', 'health-db']) {
-      const entry = config.sourceCredentials[name];
-      if (entry) entry.url = embeddedPostgres.url;
-    }
-    config.sampleAdmin.postgresUrl = embeddedPostgres.url;
-    logger.warn({ postgres: 'pglite' }, 'PostgreSQL does not answer; the sample PostgreSQL sources use embedded PGlite');
-  }
+  const local = config.seedOnStart ? await startLocalEnvironment(config, logger, mongo.uri) : null;
+  if (local) config = local.config;
   const gateway = await createGateway(config, logger, db);
-  if (config.seedOnStart) {
-    if ((await gateway.catalogue.datasets.estimatedDocumentCount()) === 0) await loadSampleCatalogue(gateway.catalogue, logger);
-    const reports = await loadSampleSources({ postgresUrl: config.sampleAdmin.postgresUrl, mysqlUrl: config.sampleAdmin.mysqlUrl, mongoUri: mongo.uri, filesDir: config.sourceFilesDir }, {
-      force: false,
-      logger,
-      progress: (source, done, total) => {
-        if (done === total || done % 20_000 === 0) logger.info({ source, done, total }, 'loading sample source');
-      },
-    });
-    logger.info({ sources: reports.map((r) => `${r.source}: ${r.status}`) }, 'sample sources ready');
-  }
+  await local?.seed(gateway.catalogue);
 
   const server: Server = gateway.app.listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
@@ -75,9 +43,7 @@ async function main(): Promise<void> {
   // Published datasets' sources are checked once at start (the first 500 by id; every one is
   // also checked at publication and on demand), so an unreachable or drifted source is marked
   // in the catalogue (Dataset.health) and the log instead of surprising a reader.
-  void (async () => {
-    for (const dataset of await gateway.catalogue.listPublishedUnchecked(500)) await gateway.health.check(dataset);
-  })().catch((error: unknown) => logger.warn({ err: error }, 'source health check at start failed'));
+  void gateway.health.checkPublished(500).catch((error: unknown) => logger.warn({ err: error }, 'source health check at start failed'));
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -92,8 +58,7 @@ async function main(): Promise<void> {
     });
     clearTimeout(force);
     await gateway.sources.close();
-    await sampleApi?.close();
-    await embeddedPostgres?.stop();
+    await local?.stop();
     await client.close();
     await mongo.stop();
     logger.info('stopped');

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../server/logger.js';
-import { AuditLog } from '../server/governance/audit-log.js';
+import { AuditLog } from '../server/audit/audit-log.js';
 import { RecordsService } from '../server/data/records-service.js';
 import { codeOf, startTestGateway, type TestGateway } from './kit.js';
 import { PEOPLE_SCHEMA, peopleRows } from './sample-rows.js';

@@ -15,7 +15,7 @@ import {
 } from './dataset.js';
 import { validateDatasetInput, validateDatasetPatch, type ConnectorBindingCheck } from './dataset-validation.js';
 import { fieldsOf, type RecordSchema } from './record-schema.js';
-import { auditEntry, type AuditAction, type AuditAppend } from '../governance/audit-entry.js';
+import { auditEntry, type AuditAction, type AuditAppend } from '../audit/audit-entry.js';
 import { CatalogueSearchIndex, type IndexedDataset, type SearchFilter } from './search-index.js';
 import { identifierTokens, tokenize } from './text-folding.js';
 

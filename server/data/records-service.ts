@@ -9,7 +9,7 @@ import type { AccessService } from '../governance/access-service.js';
 import { maskValue } from '../governance/masks.js';
 import { decideRead, type Grant, type ReadDecision } from '../governance/policy.js';
 import { DataCursors, type CursorScope } from './data-cursor.js';
-import type { AuditAppend } from '../governance/audit-entry.js';
+import type { AuditAppend } from '../audit/audit-entry.js';
 import { auditRead } from './read-audit.js';
 import { planRead } from './read-plan.js';
 import { parseReadRequest, type ReadRequest } from './read-request.js';

@@ -45,6 +45,17 @@ export class SourceHealth {
     return health;
   }
 
+  /** Checks the first `limit` published datasets by id, one after another, as a start does. */
+  async checkPublished(limit: number): Promise<void> {
+    for (const dataset of await this.catalogue.listPublishedUnchecked(limit)) await this.check(dataset);
+  }
+
+  /** Publishes a dataset and checks its source at once: drift is reported at publication, never discovered later by an analyst. */
+  async publish(principal: Principal, id: string): Promise<Dataset & { health: DatasetHealth }> {
+    const dataset = await this.catalogue.publish(principal, id);
+    return { ...dataset, health: await this.check(dataset) };
+  }
+
   /** On demand, by a publisher or steward of the owning department, or an admin. */
   async checkFor(principal: Principal, id: string): Promise<DatasetHealth> {
     const dataset = await this.catalogue.get(principal, id);

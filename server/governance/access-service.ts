@@ -8,7 +8,7 @@ import { decodeCursor, keysetPage, pageSize, type Connection } from '../paging.j
 import type { Dataset } from '../catalogue/dataset.js';
 import { MASK_STRATEGIES, type MaskStrategy } from '../catalogue/record-schema.js';
 import { AppError, badInput, conflict, forbidden, notFound, quotaExceeded, type FaultDetail } from '../errors.js';
-import { auditEntry, type AuditAppend } from './audit-entry.js';
+import { auditEntry, type AuditAppend } from '../audit/audit-entry.js';
 import { defaultMask } from './masks.js';
 import type { Grant, GrantMask } from './policy.js';
 import type { Notify } from './webhook.js';

@@ -4,7 +4,7 @@ import type { Principal } from '../auth/principal.js';
 import type { CatalogueService } from '../catalogue/catalogue-service.js';
 import { decodeCursor, keysetPage, pageSize, type Connection } from '../paging.js';
 import { forbidden, notFound } from '../errors.js';
-import type { AuditEvent, AuditLog, AuditVerification } from './audit-log.js';
+import type { AuditEvent, AuditLog, AuditVerification } from '../audit/audit-log.js';
 
 /**
  * Who reads the audit trail: admins all of it, stewards the events about their department's

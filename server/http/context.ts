@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import type { RecordsService } from '../data/records-service.js';
 import type { SourceHealth } from '../data/source-health.js';
 import type { AccessService } from '../governance/access-service.js';
-import type { AuditLog } from '../governance/audit-log.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Logger } from '../logger.js';
 import type { Dataset } from '../catalogue/dataset.js';
 import type { Grant } from '../governance/policy.js';

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry, AuditEvent, AuditVerification } from '../../server/governance/audit-log.js';
-import { canonicalJson } from '../../server/governance/canonical-json.js';
+import type { AuditEntry, AuditEvent, AuditVerification } from '../../server/audit/audit-log.js';
+import { canonicalJson } from '../../server/audit/canonical-json.js';
 import { codeOf, startTestGateway, type TestGateway } from '../kit.js';
 import { PEOPLE_SCHEMA, peopleRows } from '../sample-rows.js';
 import { postgresSource, type TestSource } from '../sources.js';
