@@ -1,3 +1,5 @@
+import { InvalidRequest, SourceRequestError, type Fault } from '../connectors/errors.js';
+
 /**
  * Every error a client may see comes from this registry: a stable API code (API.md), an HTTP
  * status for transports that use one, and for BAD_USER_INPUT the list of faults with their paths.
@@ -22,11 +24,8 @@ const statusOf: Record<ErrorCode, number> = {
   QUOTA_EXCEEDED: 429,
 };
 
-export interface FaultDetail {
-  /** Dotted path into the input, e.g. `input.recordSchema.properties.age.type`. */
-  path: string;
-  message: string;
-}
+/** Dotted path into the input, e.g. `input.recordSchema.properties.age.type`, and what is wrong there. */
+export type FaultDetail = Fault;
 
 export class AppError extends Error {
   readonly code: ErrorCode;
@@ -53,3 +52,16 @@ export const sourceUnavailable = (message: string) => new AppError('SOURCE_UNAVA
 export const quotaExceeded = (message: string) => new AppError('QUOTA_EXCEEDED', message);
 
 export const isAppError = (error: unknown): error is AppError => error instanceof AppError;
+
+/**
+ * The API error a thrown error stands for, or null when it is a defect (to be masked and logged).
+ * Every edge turns errors into answers through this, so the connector contract's errors map onto
+ * the registry here and nowhere else: an invalid request and a value the source refuses are the
+ * client's BAD_USER_INPUT; NotSupported is the engine's defect, like any other error.
+ */
+export function toAppError(error: unknown): AppError | null {
+  if (error instanceof AppError) return error;
+  if (error instanceof InvalidRequest) return badInput(error.message, error.faults);
+  if (error instanceof SourceRequestError) return badInput('The source refused a value of the request.', [{ path: 'where', message: error.message }]);
+  return null;
+}

@@ -5,7 +5,7 @@ import { bearerToken, verifyToken } from '../auth/jwt.js';
 import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
 import type { RecordsService } from '../data/records-service.js';
-import { AppError, badInput, quotaExceeded } from '../errors.js';
+import { badInput, quotaExceeded, toAppError } from '../errors.js';
 import { illFormedPath } from './well-formed.js';
 
 const FILE = /^([a-z0-9][a-z0-9-]{0,62}\.[a-z0-9][a-z0-9-]{1,62})\.(ndjson|csv)$/;
@@ -133,8 +133,9 @@ export function exportRoute(config: Config, records: RecordsService) {
         res.destroy();
         return;
       }
-      if (error instanceof AppError) {
-        res.status(error.status).json({ errors: [{ message: error.message, extensions: { code: error.code, ...(error.details ? { details: error.details } : {}) } }] });
+      const known = toAppError(error);
+      if (known) {
+        res.status(known.status).json({ errors: [{ message: known.message, extensions: { code: known.code, ...(known.details ? { details: known.details } : {}) } }] });
         return;
       }
       req.log.error({ err: error }, 'export failed');
