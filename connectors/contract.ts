@@ -1,30 +1,43 @@
-import type { FieldInfo } from '../server/catalogue/record-schema.js';
-import type { ReachContext, ReachFault, SourceCredential } from './credentials.js';
-import type { Predicate, ComparisonOperator } from './filter.js';
+import type { JSONSchemaType } from 'ajv';
+import type { ReachContext, SourceCredential } from './credentials.js';
+import type { Fault } from './errors.js';
+import type { ComparisonOperator, Predicate } from './filter.js';
+import type { FieldType, RecordField } from './schema.js';
 
 /**
  * The contract every connector implements. A connector reaches one department's system and
  * serves the rows of one dataset; the engine (server/data) decides what it is asked.
  *
- * Lifecycle: `create(options, context)` parses and validates the binding's options and opens
- * pools lazily → `describe()` / `query()` / `health()` any number of times → `close()`.
+ * Lifecycle, as in Hasura's NDC: the binding's options are checked against the factory's JSON
+ * Schema (`optionsSchema`) and then its credential (`reachFaults`) at registration and on every
+ * read → `create(options, context)` receives them typed and opens pools lazily →
+ * `describe()` / `query()` / `health()` any number of times → `close()`.
+ *
+ * Errors a connector raises (connectors/errors.ts): `SourceRequestError` for a value the source
+ * refuses (the client's), `NotSupported` for a request outside its capabilities (the engine's);
+ * anything else thrown is the source's fault and counts against its health.
  */
 export interface Connector {
   /**
-   * What the connector pushes down to its source. Absent means unsupported: the engine never
-   * sends a predicate with an operator not listed here, and evaluates it in-process instead.
+   * What the connector does at its source. Absent means unsupported: the engine never sends a
+   * request beyond it (it evaluates the rest in-process), and a connector sent one answers
+   * `NotSupported` (connectors/capabilities.ts `refuseUnsupported`).
    */
   readonly capabilities: ConnectorCapabilities;
 
-  /** The source's fields and their types, to be checked against the record schema (drift). */
+  /**
+   * The source's fields and their platform types, to be checked against the record schema
+   * (drift). Types come from connectors/source-types.ts, one rule for every connector.
+   */
   describe(signal: AbortSignal): Promise<SourceField[]>;
 
   /**
    * Streams the rows matching `where`, ordered by `orderBy` and then by the dataset's key field,
    * starting strictly after `after` (the sort values of the last row already returned), at most
-   * `limit` rows, with only `fields` (which always include the sort fields). Values are typed as
-   * the record schema says: dates as `YYYY-MM-DD`, date-times as ISO strings, numbers as numbers.
-   * Rejects or ends the stream with an error on failure; stops promptly when `signal` aborts.
+   * `limit` rows, with at least `fields` (which always include the sort fields). Values are typed
+   * as the record schema says: dates as `YYYY-MM-DD`, date-times as ISO strings, numbers as
+   * numbers. Rejects or ends the stream with an error on failure; stops promptly when `signal`
+   * aborts.
    */
   query(request: ConnectorQuery): AsyncIterable<Row>;
 
@@ -37,11 +50,15 @@ export interface Connector {
 
 export type Row = Record<string, unknown>;
 
+/** Nested optional flags; absent means unsupported. */
 export interface ConnectorCapabilities {
-  filter?: { operators: ComparisonOperator[]; and?: boolean; or?: boolean; not?: boolean };
+  /** Comparisons with these operators, and the combinators flagged, evaluated at the source. */
+  filter?: { operators: readonly ComparisonOperator[]; and?: boolean; or?: boolean; not?: boolean };
+  /** `orderBy` applied at the source. */
   orderBy?: boolean;
-  /** Keyset pagination (`after`) and `limit` applied at the source. */
+  /** Keyset pagination (`after`) and `limit` applied at the source; sent only with `orderBy`. */
   pagination?: boolean;
+  /** Only `fields` returned; without it the engine asks for every field. */
   projection?: boolean;
 }
 
@@ -53,7 +70,7 @@ export interface SortKey {
 export interface ConnectorQuery {
   fields: string[];
   where: Predicate | null;
-  /** Always ends with the key field, so the order is total. */
+  /** Always ends with the key field, so the order is total; empty when not pushed. */
   orderBy: SortKey[];
   /** Values of `orderBy` of the last row seen, in the same order. */
   after: unknown[] | null;
@@ -64,7 +81,7 @@ export interface ConnectorQuery {
 export interface SourceField {
   name: string;
   /** The platform type the source column maps to, or null where it maps to none. */
-  type: FieldInfo['type'] | null;
+  type: FieldType | null;
   nullable: boolean;
   sourceType: string;
 }
@@ -73,34 +90,35 @@ export interface SourceField {
 export interface ConnectorContext {
   /** The registry entry the binding names; the engine has checked the binding may use it. */
   source: SourceCredential;
-  fields: FieldInfo[];
+  fields: RecordField[];
   keyField: string;
   timeoutMs: number;
   /** Platform ceiling on one answer read from a source (http-json pages). */
   maxResponseBytes: number;
 }
 
-export interface ConnectorFactory {
+/** Options every binding has: the credential it names in the registry, and the dataset's key (read by the engine). */
+export interface BindingOptions {
+  credentials: string;
+  keyField?: string;
+}
+
+/**
+ * A connector implementation, generic over its options. The options schema is the single
+ * statement of what a binding may say: ajv checks raw options against it (with a path for every
+ * fault) before anything else sees them, and `optionFaults`, `reachFaults` and `create` receive
+ * them already typed. An optional property is absent or given, never null.
+ */
+export interface ConnectorFactory<Options extends BindingOptions> {
   readonly type: string;
-  /** Checks options; returns faults (paths relative to the options object) without connecting. */
-  validateOptions(options: Record<string, unknown>): ReachFault[];
+  readonly optionsSchema: JSONSchemaType<Options>;
+  /** Rules a JSON Schema cannot word well, on options the schema accepted; paths relative to the options. */
+  optionFaults?(options: Options): Fault[];
   /**
    * Checks valid options against the credential they name: only what the entry may reach, and
    * never a system schema or database (nor the catalogue's own), whatever the entry says.
    * Paths are relative to the options object.
    */
-  reachFaults(options: Record<string, unknown>, source: SourceCredential, context: ReachContext): ReachFault[];
-  create(options: Record<string, unknown>, context: ConnectorContext): Connector;
-}
-
-/**
- * Raised by a connector when the source refuses a value of the request (a date out of range for
- * its column type, a number too large): the client's fault, reported as BAD_USER_INPUT and never
- * counted against the source's health.
- */
-export class SourceRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SourceRequestError';
-  }
+  reachFaults(options: Options, source: SourceCredential, context: ReachContext): Fault[];
+  create(options: Options, context: ConnectorContext): Connector;
 }

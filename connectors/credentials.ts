@@ -37,11 +37,6 @@ export interface ReachContext {
   catalogueDatabase: string;
 }
 
-export interface ReachFault {
-  path: string;
-  message: string;
-}
-
 /** Whether `schema.name` is matched by one of the `schema.name` / `schema.*` patterns. */
 export function reachAllows(patterns: readonly string[] | undefined, schema: string, name: string): boolean {
   return (patterns ?? []).some((pattern) => {

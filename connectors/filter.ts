@@ -1,6 +1,6 @@
-import type { FieldInfo } from '../server/catalogue/record-schema.js';
-import { badInput, type FaultDetail } from '../server/errors.js';
 import type { Row, SortKey } from './contract.js';
+import { InvalidRequest, type Fault } from './errors.js';
+import type { RecordField } from './schema.js';
 
 /**
  * The portable filter language (API.md) as a checked expression tree, and its in-process
@@ -34,7 +34,7 @@ function isCalendarDate(year: string, month: string, day: string): boolean {
  * source would refuse (an impossible date, an integer beyond 2^53, text with NUL) are the
  * client's fault and are refused here, before any source is asked.
  */
-function valueFault(field: FieldInfo, value: unknown): string | null {
+function valueFault(field: RecordField, value: unknown): string | null {
   switch (field.type) {
     case 'string':
       if (typeof value !== 'string') return 'must be a string';
@@ -59,13 +59,13 @@ function valueFault(field: FieldInfo, value: unknown): string | null {
 
 /**
  * Checks a `where` argument against a dataset's fields and returns its tree. Unknown fields and
- * operators, `$`-prefixed keys and values of the wrong type are BAD_USER_INPUT, listing each
- * fault with its path, before any source is asked.
+ * operators, `$`-prefixed keys and values of the wrong type are an InvalidRequest (the
+ * client's BAD_USER_INPUT), listing each fault with its path, before any source is asked.
  */
-export function parseWhere(where: unknown, fields: FieldInfo[], path = 'where'): Predicate | null {
+export function parseWhere(where: unknown, fields: RecordField[], path = 'where'): Predicate | null {
   if (where === null || where === undefined) return null;
   const byName = new Map(fields.map((f) => [f.name, f]));
-  const faults: FaultDetail[] = [];
+  const faults: Fault[] = [];
 
   const node = (value: unknown, at: string, depth: number): Predicate | null => {
     if (depth > MAX_DEPTH) {
@@ -116,11 +116,11 @@ export function parseWhere(where: unknown, fields: FieldInfo[], path = 'where'):
   };
 
   const tree = node(where, path, 0);
-  if (faults.length > 0) throw badInput('Invalid filter.', faults);
+  if (faults.length > 0) throw new InvalidRequest('Invalid filter.', faults);
   return tree;
 }
 
-function operandFault(field: FieldInfo, op: ComparisonOperator, operand: unknown): string | null {
+function operandFault(field: RecordField, op: ComparisonOperator, operand: unknown): string | null {
   if (op === 'isNull') return typeof operand === 'boolean' ? null : 'must be true or false';
   if (op === 'in' || op === 'nin') {
     if (!Array.isArray(operand) || operand.length > MAX_LIST) return `must be a list of at most ${MAX_LIST} values`;
@@ -148,10 +148,10 @@ function compareValues(a: unknown, b: unknown): number {
 }
 
 /** Normalises a date-time to one instant so that differently written times compare correctly. */
-const comparable = (field: FieldInfo | undefined, v: unknown) =>
+const comparable = (field: RecordField | undefined, v: unknown) =>
   field?.type === 'datetime' && typeof v === 'string' ? new Date(v).toISOString() : v;
 
-export function evaluate(predicate: Predicate | null, row: Row, fields: Map<string, FieldInfo>): boolean {
+export function evaluate(predicate: Predicate | null, row: Row, fields: Map<string, RecordField>): boolean {
   if (!predicate) return true;
   switch (predicate.kind) {
     case 'and':

@@ -1,44 +1,60 @@
-import type { ConnectorFactory } from './contract.js';
-import type { ReachContext, ReachFault, SourceCredential } from './credentials.js';
+import type { BindingOptions, Connector, ConnectorContext, ConnectorFactory } from './contract.js';
+import type { ReachContext, SourceCredential } from './credentials.js';
+import type { Fault } from './errors.js';
 import { csvConnector } from './csv/index.js';
 import { httpJsonConnector } from './http-json/index.js';
 import { mongodbConnector } from './mongodb/index.js';
 import { mysqlConnector } from './mysql/index.js';
+import { parseOptions } from './options.js';
 import { postgresConnector } from './postgres/index.js';
 
-/** The implementations, by type. */
-export const connectorFactories: ReadonlyMap<string, ConnectorFactory> = new Map([postgresConnector, mysqlConnector, mongodbConnector, csvConnector, httpJsonConnector].map((f) => [f.type, f]));
-
 export interface BindingVerdict {
-  faults: ReachFault[];
+  faults: Fault[];
   /** The credential the binding may use, when there is no fault. */
   source?: SourceCredential;
-  factory?: ConnectorFactory;
+  /** Opens the binding's connector with its typed options, when there is no fault. */
+  connect?: (context: Omit<ConnectorContext, 'source'>) => Connector;
 }
+
+type Binding = { type: string; options: Record<string, unknown> };
+type Check = (binding: Binding, department: string, registry: Readonly<Record<string, SourceCredential>>, context: ReachContext) => BindingVerdict;
+
+/**
+ * The check of one connector type: options its schema and rules accept, a credential of that
+ * type the department may bind, and nothing outside what the credential may reach. An unknown
+ * credential and one of another department get the same answer, so the registry's names cannot
+ * be probed. Paths are relative to the binding.
+ */
+function bindingCheck<O extends BindingOptions>(factory: ConnectorFactory<O>): Check {
+  return (binding, department, registry, context) => {
+    const parsed = parseOptions(factory, binding.options);
+    if ('faults' in parsed) return { faults: parsed.faults.map((f) => ({ path: `options.${f.path}`, message: f.message })) };
+    const { options } = parsed;
+    const source = Object.hasOwn(registry, options.credentials) ? registry[options.credentials] : undefined;
+    if (!source || source.type !== factory.type || !source.departments.includes(department)) {
+      return { faults: [{ path: 'options.credentials', message: `is not a ${factory.type} credential that ${department} may bind` }] };
+    }
+    const reach = factory.reachFaults(options, source, context);
+    if (reach.length > 0) return { faults: reach.map((f) => ({ path: `options.${f.path}`, message: f.message })) };
+    return { faults: [], source, connect: (rest) => factory.create(options, { ...rest, source }) };
+  };
+}
+
+/** The implementations, by type. */
+const checks: ReadonlyMap<string, Check> = new Map([
+  [postgresConnector.type, bindingCheck(postgresConnector)],
+  [mysqlConnector.type, bindingCheck(mysqlConnector)],
+  [mongodbConnector.type, bindingCheck(mongodbConnector)],
+  [csvConnector.type, bindingCheck(csvConnector)],
+  [httpJsonConnector.type, bindingCheck(httpJsonConnector)],
+]);
 
 /**
  * Checks a connector binding of a dataset owned by `department` against the credential registry:
- * a known type, options its connector accepts, a credential of that type the department may
- * bind, and nothing outside what the credential may reach. Paths are relative to the binding.
- * An unknown credential and one of another department get the same answer, so the registry's
- * names cannot be probed.
+ * a known type, then its connector's checks (bindingCheck). Paths are relative to the binding.
  */
-export function checkBinding(
-  binding: { type: string; options: Record<string, unknown> },
-  department: string,
-  registry: Readonly<Record<string, SourceCredential>>,
-  context: ReachContext,
-): BindingVerdict {
-  const factory = connectorFactories.get(binding.type);
-  if (!factory) return { faults: [{ path: 'type', message: `must be one of ${[...connectorFactories.keys()].join(', ')}` }] };
-  const optionFaults = factory.validateOptions(binding.options);
-  if (optionFaults.length > 0) return { faults: optionFaults.map((f) => ({ path: `options.${f.path}`, message: f.message })) };
-  const name = String(binding.options['credentials']);
-  const source = Object.hasOwn(registry, name) ? registry[name] : undefined;
-  if (!source || source.type !== binding.type || !source.departments.includes(department)) {
-    return { faults: [{ path: 'options.credentials', message: `is not a ${binding.type} credential that ${department} may bind` }] };
-  }
-  const reach = factory.reachFaults(binding.options, source, context);
-  if (reach.length > 0) return { faults: reach.map((f) => ({ path: `options.${f.path}`, message: f.message })) };
-  return { faults: [], source, factory };
+export function checkBinding(binding: Binding, department: string, registry: Readonly<Record<string, SourceCredential>>, context: ReachContext): BindingVerdict {
+  const check = checks.get(binding.type);
+  if (!check) return { faults: [{ path: 'type', message: `must be one of ${[...checks.keys()].join(', ')}` }] };
+  return check(binding, department, registry, context);
 }

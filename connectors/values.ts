@@ -1,4 +1,4 @@
-import type { FieldInfo } from '../server/catalogue/record-schema.js';
+import type { RecordField } from './schema.js';
 import type { Row } from './contract.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -8,7 +8,7 @@ const pad = (n: number) => String(n).padStart(2, '0');
  * ISO 8601 in UTC, booleans from 0/1 or text, numbers from numeric text. A value that cannot be
  * read as its type is a source fault, reported, never passed on as the wrong type.
  */
-function coerceValue(field: FieldInfo, value: unknown): unknown {
+function coerceValue(field: RecordField, value: unknown): unknown {
   if (value === null || value === undefined || value === '') return null;
   switch (field.type) {
     case 'string':
@@ -39,7 +39,7 @@ function coerceValue(field: FieldInfo, value: unknown): unknown {
 }
 
 /** Keeps the requested fields of a source row, each in its schema form. */
-export function coerceRow(source: Record<string, unknown>, fields: FieldInfo[]): Row {
+export function coerceRow(source: Record<string, unknown>, fields: RecordField[]): Row {
   const row: Row = {};
   for (const field of fields) row[field.name] = coerceValue(field, source[field.name]);
   return row;

@@ -1,3 +1,5 @@
+import { InvalidRequest, SourceRequestError, type Fault } from '../connectors/errors.js';
+
 /**
  * Every error a client may see comes from this registry: a stable API code (API.md), an HTTP
  * status for transports that use one, and for BAD_USER_INPUT the list of faults with their paths.
@@ -22,11 +24,8 @@ const statusOf: Record<ErrorCode, number> = {
   QUOTA_EXCEEDED: 429,
 };
 
-export interface FaultDetail {
-  /** Dotted path into the input, e.g. `input.recordSchema.properties.age.type`. */
-  path: string;
-  message: string;
-}
+/** Dotted path into the input, e.g. `input.recordSchema.properties.age.type`, and what is wrong there. */
+export type FaultDetail = Fault;
 
 export class AppError extends Error {
   readonly code: ErrorCode;
@@ -65,10 +64,24 @@ export interface ErrorBody {
 
 /**
  * The one wire form of an error outside GraphQL (plain HTTP routes), shaped like a GraphQL error
- * answer so clients read both alike. Anything but an AppError is a defect: it says no more than
- * "Unexpected error.", and the caller logs it.
+ * answer so clients read both alike. What toAppError does not know is a defect: it says no more
+ * than "Unexpected error.", and the caller logs it.
  */
 export function errorResponse(error: unknown, status?: number): { status: number; body: ErrorBody } {
-  if (!isAppError(error)) return { status: 500, body: { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] } };
-  return { status: status ?? error.status, body: { errors: [{ message: error.message, extensions: errorExtensions(error) }] } };
+  const known = toAppError(error);
+  if (!known) return { status: 500, body: { errors: [{ message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] } };
+  return { status: status ?? known.status, body: { errors: [{ message: known.message, extensions: errorExtensions(known) }] } };
+}
+
+/**
+ * The API error a thrown error stands for, or null when it is a defect (to be masked and logged).
+ * Every edge turns errors into answers through this, so the connector contract's errors map onto
+ * the registry here and nowhere else: an invalid request and a value the source refuses are the
+ * client's BAD_USER_INPUT; NotSupported is the engine's defect, like any other error.
+ */
+export function toAppError(error: unknown): AppError | null {
+  if (error instanceof AppError) return error;
+  if (error instanceof InvalidRequest) return badInput(error.message, error.faults);
+  if (error instanceof SourceRequestError) return badInput('The source refused a value of the request.', [{ path: 'where', message: error.message }]);
+  return null;
 }

@@ -5,6 +5,7 @@ import type { ConnectorContext, Row } from '../connectors/contract.js';
 import type { SourceCredential } from '../connectors/credentials.js';
 import { httpJsonConnector, MAX_RESPONSE_BYTES_LIMIT } from '../connectors/http-json/index.js';
 import { MAX_REDIRECTS } from '../connectors/http-json/page.js';
+import { openConnector, optionFaultsOf } from './connectors/open.js';
 import { codeOf, startTestGateway, type TestGateway } from './kit.js';
 
 /** A misbehaving department API, one path per failure, counting the requests it gets. */
@@ -179,8 +180,8 @@ describe('http-json connector messages and limits', () => {
   const context = (overrides: Partial<ConnectorContext> = {}): ConnectorContext => ({
     source: credential(),
     fields: [
-      { name: 'code', type: 'string', nullable: false, required: true, pii: false },
-      { name: 'name', type: 'string', nullable: false, required: true, pii: false },
+      { name: 'code', type: 'string', nullable: false, required: true },
+      { name: 'name', type: 'string', nullable: false, required: true },
     ],
     keyField: 'code',
     timeoutMs: 3000,
@@ -188,7 +189,7 @@ describe('http-json connector messages and limits', () => {
     ...overrides,
   });
   const readAll = async (path: string, ctx = context(), options: Record<string, unknown> = {}): Promise<Row[]> => {
-    const connector = httpJsonConnector.create({ credentials: 'api', path, ...options }, ctx);
+    const connector = openConnector(httpJsonConnector, { credentials: 'api', path, ...options }, ctx);
     const rows: Row[] = [];
     for await (const row of connector.query({ fields: ['code', 'name'], where: null, orderBy: [], after: null, limit: null, signal: AbortSignal.timeout(3000) })) rows.push(row);
     return rows;
@@ -244,17 +245,17 @@ describe('http-json connector messages and limits', () => {
 
   it('checks binding paths one segment at a time', () => {
     const health = credential({ reach: { pathPrefix: '/health-facilities' } });
-    const faultsOf = (path: string) => [...httpJsonConnector.validateOptions({ credentials: 'api', path }), ...httpJsonConnector.reachFaults({ credentials: 'api', path }, health, { catalogueDatabase: 'kho' })];
+    const faultsOf = (path: string) => [...optionFaultsOf(httpJsonConnector, { credentials: 'api', path }), ...httpJsonConnector.reachFaults({ credentials: 'api', path }, health, { catalogueDatabase: 'kho' })];
     expect(faultsOf('/health-facilities')).toEqual([]);
     expect(faultsOf('/health-facilities/district-1')).toEqual([]);
     expect(faultsOf('/health-facilities-secret')).toEqual([{ path: 'path', message: 'must lie under /health-facilities, the path prefix of credential "api"' }]);
     for (const path of ['//127.0.0.1/x', 'http://evil/x', 'HTTPS:evil', '/health-facilities/../secret', '/health-facilities/./x', '/health-facilities/%2e%2e/secret', '/health-facilities/%2F', '/health-facilities/%5c', '\\\\evil', '/health-facilities?x=1', '/health-facilities#x', '/health-facilities//x', '/health facilities', '', 'health-facilities']) {
-      expect(httpJsonConnector.validateOptions({ credentials: 'api', path }).map((f) => f.path), path).toEqual(['path']);
+      expect(optionFaultsOf(httpJsonConnector, { credentials: 'api', path }).map((f) => f.path), path).toEqual(['path']);
     }
   });
 
   it('bounds maxResponseBytes at registration by the most the platform can allow', () => {
-    const faultsOf = (maxResponseBytes: unknown) => httpJsonConnector.validateOptions({ credentials: 'api', path: '/x', maxResponseBytes });
+    const faultsOf = (maxResponseBytes: unknown) => optionFaultsOf(httpJsonConnector, { credentials: 'api', path: '/x', maxResponseBytes });
     expect(faultsOf(MAX_RESPONSE_BYTES_LIMIT)).toEqual([]);
     expect(faultsOf(1024)).toEqual([]);
     for (const bad of [MAX_RESPONSE_BYTES_LIMIT + 1, 1023, 1.5, '4096', Number.POSITIVE_INFINITY]) expect(faultsOf(bad).map((f) => f.path), String(bad)).toEqual(['maxResponseBytes']);

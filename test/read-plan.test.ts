@@ -147,8 +147,9 @@ describe('the policy decision and the read plan', () => {
     const decision = decideRead(owner, dataset('RESTRICTED'), [], null);
     expect(() => planRead(dataset('RESTRICTED'), decision, request({ orderBy: [{ field: 'note' }] }))).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
     expect(() => planRead(dataset('RESTRICTED'), decision, request({ orderBy: [{ field: 'nope' }] }))).toThrow(expect.objectContaining({ details: [expect.objectContaining({ path: 'orderBy.0.field' })] }));
-    expect(() => planRead(dataset('RESTRICTED'), decision, request({ where: { birthYear: { eq: 2 ** 60 } } }))).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
-    expect(() => planRead(dataset('RESTRICTED'), decision, request({ where: { district: { eq: 'Quận\u00001' } } }))).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
+    // The filter language's faults are the contract's InvalidRequest; the edges answer them as BAD_USER_INPUT (toAppError).
+    expect(() => planRead(dataset('RESTRICTED'), decision, request({ where: { birthYear: { eq: 2 ** 60 } } }))).toThrow(expect.objectContaining({ faults: [expect.objectContaining({ path: 'where.birthYear.eq' })] }));
+    expect(() => planRead(dataset('RESTRICTED'), decision, request({ where: { district: { eq: 'Quận\u00001' } } }))).toThrow(expect.objectContaining({ faults: [expect.objectContaining({ path: 'where.district.eq' })] }));
   });
 });
 

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SourceRequestError, type Connector, type ConnectorContext, type Row, type SortKey } from '../connectors/contract.js';
+import type { Connector, ConnectorContext, Row, SortKey } from '../connectors/contract.js';
+import { SourceRequestError } from '../connectors/errors.js';
+import { openConnector } from './connectors/open.js';
 import { compareRows, evaluate, isAfter, type ComparisonOperator, type Predicate } from '../connectors/filter.js';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -383,7 +385,7 @@ describe.each(SOURCES)('%s connector under random requests', (_name, makeSource,
     source = await makeSource(rows);
     const [name, entry] = Object.entries(source.credentials)[0]!;
     const context: ConnectorContext = { source: { name, ...entry, owner: 'cong-an' }, fields, keyField: KEY, timeoutMs: 10_000, maxResponseBytes: 10_000_000 };
-    connector = factory.create(source.connector.options, context);
+    connector = openConnector(factory, source.connector.options, context);
   });
 
   afterAll(async () => {

@@ -1,9 +1,12 @@
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
-import type { FieldInfo } from '../../server/catalogue/record-schema.js';
-import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField } from '../contract.js';
-import type { ReachFault } from '../credentials.js';
+import type { RecordField } from '../schema.js';
+import type { JSONSchemaType } from 'ajv';
+import { refuseUnsupported } from '../capabilities.js';
+import type { BindingOptions, Connector, ConnectorCapabilities, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField } from '../contract.js';
 import { coerceRow } from '../values.js';
 import { probeHealth } from '../health.js';
+import { BINDING_PROPERTIES } from '../options.js';
+import { sampledFields } from '../source-types.js';
 import { HttpStatusError, readPage, SourceNetworkError, type Page } from './page.js';
 import { pathFault, SourceScope, underPrefix } from './scope.js';
 
@@ -31,12 +34,33 @@ export function maxPagesFor(pageSize: number): number {
   return Math.min(MAX_PAGES_PER_QUERY, 2 * Math.ceil(MAX_ROWS_PER_QUERY / pageSize));
 }
 
-interface HttpJsonOptions {
-  /** Names the base URL (and any token in it) in the server configuration. */
-  credentials: string;
+/** `credentials` names the base URL (and any token in it) in the server configuration. */
+interface HttpJsonOptions extends BindingOptions {
+  /** Under the credential's path prefix (checked by `pathFault` and the reach check). */
+  path: string;
+  /** Absent: 200. */
+  pageSize?: number;
+  /** Absent: DEFAULT_RESPONSE_BYTES; clamped to the platform ceiling at creation. */
+  maxResponseBytes?: number;
+}
+
+const optionsSchema: JSONSchemaType<HttpJsonOptions> = {
+  type: 'object',
+  required: ['path', 'credentials'],
+  additionalProperties: false,
+  properties: {
+    ...BINDING_PROPERTIES,
+    credentials: { ...BINDING_PROPERTIES.credentials, 'x-fault': 'must name a base URL in the server configuration' },
+    path: { type: 'string', 'x-fault': 'must be a path starting with /' },
+    pageSize: { type: 'integer', minimum: 1, maximum: 1000, nullable: true, 'x-fault': 'must be an integer from 1 to 1000' },
+    maxResponseBytes: { type: 'integer', minimum: 1024, maximum: MAX_RESPONSE_BYTES_LIMIT, nullable: true, 'x-fault': `must be an integer from 1024 to ${MAX_RESPONSE_BYTES_LIMIT}` },
+  },
+};
+
+/** What the connector works with: the binding's options with their defaults and the platform's ceiling applied. */
+interface HttpJsonSettings {
   path: string;
   pageSize: number;
-  /** The binding's bound, already clamped to the platform ceiling. */
   maxResponseBytes: number;
 }
 
@@ -48,8 +72,8 @@ interface HttpJsonOptions {
  * back-off. There is no pushdown: the engine filters, sorts and pages in-process.
  */
 class HttpJsonConnector implements Connector {
-  readonly capabilities = {};
-  private readonly fields: FieldInfo[];
+  readonly capabilities: ConnectorCapabilities = {};
+  private readonly fields: RecordField[];
   private readonly scope: SourceScope | { fault: string };
   private readonly retries = retry(
     handleWhen((e) => (e instanceof HttpStatusError && e.status >= 500) || e instanceof SourceNetworkError),
@@ -57,7 +81,7 @@ class HttpJsonConnector implements Connector {
   );
 
   constructor(
-    private readonly options: HttpJsonOptions,
+    private readonly options: HttpJsonSettings,
     context: ConnectorContext,
   ) {
     this.fields = context.fields;
@@ -95,22 +119,12 @@ class HttpJsonConnector implements Connector {
     }
   }
 
-  async describe(signal: AbortSignal): Promise<SourceField[]> {
-    const seen = new Map<string, SourceField>();
-    for await (const item of this.all(signal)) {
-      for (const [name, v] of Object.entries(item)) {
-        const type = v === null ? null : typeof v === 'string' ? (/^\d{4}-\d{2}-\d{2}$/.test(v) ? 'date' : 'string') : typeof v === 'boolean' ? 'boolean' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : null;
-        const known = seen.get(name) ?? { name, type: null, nullable: false, sourceType: 'json' };
-        if (v === null) known.nullable = true;
-        else if (known.type === null || (known.type === 'integer' && type === 'number')) known.type = type;
-        seen.set(name, known);
-      }
-      if (seen.size > 0) break;
-    }
-    return [...seen.values()];
+  describe(signal: AbortSignal): Promise<SourceField[]> {
+    return sampledFields(this.all(signal), { cells: 'typed', label: 'json', limit: 200 });
   }
 
   async *query(request: ConnectorQuery): AsyncIterable<Row> {
+    refuseUnsupported(this.capabilities, request);
     for await (const item of this.all(request.signal)) yield coerceRow(item, this.fields);
   }
 
@@ -121,35 +135,25 @@ class HttpJsonConnector implements Connector {
   async close(): Promise<void> {}
 }
 
-const isIntegerIn = (value: unknown, min: number, max: number): boolean => typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
-
-export const httpJsonConnector: ConnectorFactory = {
+export const httpJsonConnector: ConnectorFactory<HttpJsonOptions> = {
   type: 'http-json',
+  optionsSchema,
+  optionFaults(options) {
+    const badPath = pathFault(options.path);
+    return badPath ? [{ path: 'path', message: badPath }] : [];
+  },
   reachFaults(options, source) {
     const scope = SourceScope.of(source);
     if (!(scope instanceof SourceScope)) return [{ path: 'credentials', message: scope.fault }];
-    return underPrefix(String(options['path']), scope.prefix) ? [] : [{ path: 'path', message: `must lie under ${scope.prefix}, the path prefix of credential "${source.name}"` }];
-  },
-  validateOptions(options) {
-    const faults: ReachFault[] = [];
-    if (typeof options['credentials'] !== 'string' || options['credentials'].length === 0) faults.push({ path: 'credentials', message: 'must name a base URL in the server configuration' });
-    const badPath = pathFault(options['path']);
-    if (badPath) faults.push({ path: 'path', message: badPath });
-    if (options['pageSize'] !== undefined && !isIntegerIn(options['pageSize'], 1, 1000)) faults.push({ path: 'pageSize', message: 'must be an integer from 1 to 1000' });
-    if (options['maxResponseBytes'] !== undefined && !isIntegerIn(options['maxResponseBytes'], 1024, MAX_RESPONSE_BYTES_LIMIT)) {
-      faults.push({ path: 'maxResponseBytes', message: `must be an integer from 1024 to ${MAX_RESPONSE_BYTES_LIMIT}` });
-    }
-    return faults;
+    return underPrefix(options.path, scope.prefix) ? [] : [{ path: 'path', message: `must lie under ${scope.prefix}, the path prefix of credential "${source.name}"` }];
   },
   create(options, context) {
-    const asked = typeof options['maxResponseBytes'] === 'number' ? options['maxResponseBytes'] : DEFAULT_RESPONSE_BYTES;
     return new HttpJsonConnector(
       {
-        credentials: String(options['credentials']),
-        path: String(options['path']),
-        pageSize: typeof options['pageSize'] === 'number' ? options['pageSize'] : 200,
+        path: options.path,
+        pageSize: options.pageSize ?? 200,
         // Registration only knows the absolute limit; the platform's own ceiling applies here.
-        maxResponseBytes: Math.min(asked, context.maxResponseBytes, MAX_RESPONSE_BYTES_LIMIT),
+        maxResponseBytes: Math.min(options.maxResponseBytes ?? DEFAULT_RESPONSE_BYTES, context.maxResponseBytes, MAX_RESPONSE_BYTES_LIMIT),
       },
       context,
     );

@@ -1,19 +1,32 @@
 import { MongoClient, type Document, type Filter } from 'mongodb';
-import type { FieldInfo } from '../../server/catalogue/record-schema.js';
-import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SortKey, SourceField } from '../contract.js';
-import { reachAllows, type ReachFault } from '../credentials.js';
+import type { RecordField } from '../schema.js';
+import type { JSONSchemaType } from 'ajv';
+import { refuseUnsupported } from '../capabilities.js';
+import type { BindingOptions, Connector, ConnectorCapabilities, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SortKey, SourceField } from '../contract.js';
+import { reachAllows } from '../credentials.js';
 import { COMPARISON_OPERATORS, type Predicate } from '../filter.js';
+import { BINDING_PROPERTIES } from '../options.js';
+import { sampledFields } from '../source-types.js';
 import { coerceRow } from '../values.js';
 import { probeHealth } from '../health.js';
 
-interface MongoOptions {
+interface MongoOptions extends BindingOptions {
   collection: string;
+  /** Absent: the connection string's database. */
   database?: string;
-  credentials: string;
 }
 
-const NAME = /^[A-Za-z0-9_-]{1,64}$/;
-const OPTIONS = new Set(['collection', 'database', 'credentials', 'keyField']);
+const NAME = '^[A-Za-z0-9_-]{1,64}$';
+const optionsSchema: JSONSchemaType<MongoOptions> = {
+  type: 'object',
+  required: ['collection', 'credentials'],
+  additionalProperties: false,
+  properties: {
+    ...BINDING_PROPERTIES,
+    collection: { type: 'string', pattern: NAME, 'x-fault': 'must be a collection name' },
+    database: { type: 'string', pattern: NAME, nullable: true, 'x-fault': 'must be a database name' },
+  },
+};
 /** MongoDB's own databases; with the catalogue's, never reachable whatever a credential lists. */
 const SYSTEM_DATABASES = new Set(['admin', 'local', 'config']);
 
@@ -33,7 +46,7 @@ const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'
  * names, values are only ever operands. Comparisons are two-valued like the SQL connectors:
  * `ne` and `nin` exclude null and missing values, so `not` ($nor) agrees with in-process.
  */
-function toMongoFilter(p: Predicate, fields: Map<string, FieldInfo>): Filter<Document> {
+function toMongoFilter(p: Predicate, fields: Map<string, RecordField>): Filter<Document> {
   switch (p.kind) {
     case 'and':
       return p.items.length ? { $and: p.items.map((i) => toMongoFilter(i, fields)) } : {};
@@ -73,7 +86,7 @@ function toMongoFilter(p: Predicate, fields: Map<string, FieldInfo>): Filter<Doc
   }
 }
 
-function afterFilter(keys: SortKey[], after: unknown[], fields: Map<string, FieldInfo>): Filter<Document> {
+function afterFilter(keys: SortKey[], after: unknown[], fields: Map<string, RecordField>): Filter<Document> {
   const value = (field: string, v: unknown) => (fields.get(field)?.type === 'datetime' ? new Date(String(v)) : v);
   return {
     $or: keys.map((key, i) => ({
@@ -86,14 +99,14 @@ function afterFilter(keys: SortKey[], after: unknown[], fields: Map<string, Fiel
 }
 
 class MongoConnector implements Connector {
-  readonly capabilities = {
+  readonly capabilities: ConnectorCapabilities = {
     filter: { operators: [...COMPARISON_OPERATORS], and: true, or: true, not: true },
     orderBy: true,
     pagination: true,
     projection: true,
   };
   private client: MongoClient | null = null;
-  private readonly fields: Map<string, FieldInfo>;
+  private readonly fields: Map<string, RecordField>;
 
   constructor(
     private readonly options: MongoOptions,
@@ -112,24 +125,11 @@ class MongoConnector implements Connector {
   async describe(signal: AbortSignal): Promise<SourceField[]> {
     // A collection has no declared columns: the fields are read off a sample of documents.
     const sample = await this.collection().find({}, { limit: 100, maxTimeMS: this.context.timeoutMs, signal }).toArray();
-    const seen = new Map<string, SourceField>();
-    for (const doc of sample) {
-      for (const [name, v] of Object.entries(doc)) {
-        if (name === '_id') continue;
-        const type = v === null ? undefined : typeof v === 'string' ? 'string' : typeof v === 'boolean' ? 'boolean' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : v instanceof Date ? 'datetime' : null;
-        const known = seen.get(name);
-        if (!known) seen.set(name, { name, type: type ?? null, nullable: v === null, sourceType: v === null ? 'null' : typeof v });
-        else {
-          if (v === null) known.nullable = true;
-          else if (known.type === null && type) known.type = type;
-          else if (known.type === 'integer' && type === 'number') known.type = 'number';
-        }
-      }
-    }
-    return [...seen.values()];
+    return sampledFields(sample, { cells: 'typed', label: 'bson', limit: 100, skip: ['_id'] });
   }
 
   async *query(request: ConnectorQuery): AsyncIterable<Row> {
+    refuseUnsupported(this.capabilities, request);
     const clauses: Filter<Document>[] = [];
     if (request.where) clauses.push(toMongoFilter(request.where, this.fields));
     if (request.after) clauses.push(afterFilter(request.orderBy, request.after, this.fields));
@@ -164,30 +164,18 @@ class MongoConnector implements Connector {
   }
 }
 
-export const mongodbConnector: ConnectorFactory = {
+export const mongodbConnector: ConnectorFactory<MongoOptions> = {
   type: 'mongodb',
-  validateOptions(options) {
-    const faults: ReachFault[] = [];
-    for (const key of Object.keys(options)) if (!OPTIONS.has(key)) faults.push({ path: key, message: `is not an option; use ${[...OPTIONS].join(', ')}` });
-    if (options['keyField'] !== undefined && typeof options['keyField'] !== 'string') faults.push({ path: 'keyField', message: 'must be a field name' });
-    if (typeof options['collection'] !== 'string' || !NAME.test(options['collection'])) faults.push({ path: 'collection', message: 'must be a collection name' });
-    if (options['database'] !== undefined && (typeof options['database'] !== 'string' || !NAME.test(options['database']))) faults.push({ path: 'database', message: 'must be a database name' });
-    if (typeof options['credentials'] !== 'string' || options['credentials'].length === 0) faults.push({ path: 'credentials', message: 'must name a credential in the server configuration' });
-    return faults;
-  },
+  optionsSchema,
   reachFaults(options, source, context) {
-    const database = typeof options['database'] === 'string' ? options['database'] : defaultDatabase(source.url);
+    const database = options.database ?? defaultDatabase(source.url);
     if (SYSTEM_DATABASES.has(database.toLowerCase()) || database.toLowerCase() === context.catalogueDatabase.toLowerCase()) {
       return [{ path: 'database', message: `"${database}" is a system or platform database and is never reachable` }];
     }
-    if (!reachAllows(source.reach.collections, database, String(options['collection']))) {
-      return [{ path: 'collection', message: `${database}.${String(options['collection'])} is not among the collections credential "${source.name}" may reach` }];
+    if (!reachAllows(source.reach.collections, database, options.collection)) {
+      return [{ path: 'collection', message: `${database}.${options.collection} is not among the collections credential "${source.name}" may reach` }];
     }
     return [];
   },
-  create(options, context) {
-    const parsed: MongoOptions = { collection: String(options['collection']), credentials: String(options['credentials']) };
-    if (typeof options['database'] === 'string') parsed.database = options['database'];
-    return new MongoConnector(parsed, context);
-  },
+  create: (options, context) => new MongoConnector(options, context),
 };

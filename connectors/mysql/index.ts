@@ -1,10 +1,12 @@
 import mysql from 'mysql2/promise';
-import type { FieldInfo } from '../../server/catalogue/record-schema.js';
-import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField, SourceRequestError } from '../contract.js';
+import type { RecordField } from '../schema.js';
+import { refuseUnsupported } from '../capabilities.js';
+import type { Connector, ConnectorCapabilities, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField } from '../contract.js';
+import type { SourceRequestError } from '../errors.js';
 import { COMPARISON_OPERATORS } from '../filter.js';
 import { SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
 import { refusedValue, runStoppable, settledWithin, withTimeout, type RefusedValue } from '../sql/source-run.js';
-import { parseTableOptions, SQL_SOURCE_TYPES, tableOptionFaults, tableReachFaults, type TableOptions } from '../sql/table-options.js';
+import { SQL_SOURCE_TYPES, tableOptionsSchema, tableReachFaults, type TableOptions } from '../sql/table-options.js';
 import { coerceRow } from '../values.js';
 import { probeHealth } from '../health.js';
 
@@ -56,14 +58,14 @@ function defaultDatabase(url: string | undefined): string | null {
 }
 
 class MysqlConnector implements Connector {
-  readonly capabilities = {
+  readonly capabilities: ConnectorCapabilities = {
     filter: { operators: [...COMPARISON_OPERATORS], and: true, or: true, not: true },
     orderBy: true,
     pagination: true,
     projection: true,
   };
   private pool: mysql.Pool | null = null;
-  private readonly fields: Map<string, FieldInfo>;
+  private readonly fields: Map<string, RecordField>;
   /** Physical connections whose session already carries the statement time limit. */
   private readonly limited = new WeakSet<object>();
   /** Which session variable limits statement time on this server, once known. */
@@ -191,6 +193,7 @@ class MysqlConnector implements Connector {
   }
 
   async *query(request: ConnectorQuery): AsyncIterable<Row> {
+    refuseUnsupported(this.capabilities, request);
     const sql = new SqlBuilder(mysqlDialect, this.fields);
     const text = sql.select(this.options, request);
     // TINYINT(1) holds booleans as 0 and 1.
@@ -211,9 +214,9 @@ class MysqlConnector implements Connector {
   }
 }
 
-export const mysqlConnector: ConnectorFactory = {
+export const mysqlConnector: ConnectorFactory<TableOptions> = {
   type: 'mysql',
-  validateOptions: tableOptionFaults,
+  optionsSchema: tableOptionsSchema,
   reachFaults: (options, source) => tableReachFaults(options, source, (schema) => SYSTEM_DATABASES.has(schema), defaultDatabase(source.url)),
-  create: (options, context) => new MysqlConnector(parseTableOptions(options), context),
+  create: (options, context) => new MysqlConnector(options, context),
 };

@@ -1,11 +1,13 @@
 import { connect as connectSocket } from 'node:net';
 import pg from 'pg';
-import type { FieldInfo } from '../../server/catalogue/record-schema.js';
-import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField, SourceRequestError } from '../contract.js';
+import type { RecordField } from '../schema.js';
+import { refuseUnsupported } from '../capabilities.js';
+import type { Connector, ConnectorCapabilities, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField } from '../contract.js';
+import type { SourceRequestError } from '../errors.js';
 import { COMPARISON_OPERATORS } from '../filter.js';
 import { SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
 import { refusedValue, runStoppable, settledWithin, withTimeout, type RefusedValue } from '../sql/source-run.js';
-import { parseTableOptions, SQL_SOURCE_TYPES, tableOptionFaults, tableReachFaults, type TableOptions } from '../sql/table-options.js';
+import { SQL_SOURCE_TYPES, tableOptionsSchema, tableReachFaults, type TableOptions } from '../sql/table-options.js';
 import { probeHealth } from '../health.js';
 
 export const postgresDialect: SqlDialect = {
@@ -79,14 +81,14 @@ function sendCancelRequest(client: pg.PoolClient, timeoutMs: number): Promise<vo
 }
 
 class PostgresConnector implements Connector {
-  readonly capabilities = {
+  readonly capabilities: ConnectorCapabilities = {
     filter: { operators: [...COMPARISON_OPERATORS], and: true, or: true, not: true },
     orderBy: true,
     pagination: true,
     projection: true,
   };
   private pool: pg.Pool | null = null;
-  private readonly fields: Map<string, FieldInfo>;
+  private readonly fields: Map<string, RecordField>;
   private readonly schema: string;
 
   constructor(
@@ -155,6 +157,7 @@ class PostgresConnector implements Connector {
   }
 
   async *query(request: ConnectorQuery): AsyncIterable<Row> {
+    refuseUnsupported(this.capabilities, request);
     const sql = new SqlBuilder(postgresDialect, this.fields);
     const text = sql.select({ schema: this.schema, table: this.options.table }, request);
     const result = await this.run(text, sql.params, request.signal);
@@ -172,9 +175,9 @@ class PostgresConnector implements Connector {
   }
 }
 
-export const postgresConnector: ConnectorFactory = {
+export const postgresConnector: ConnectorFactory<TableOptions> = {
   type: 'postgres',
-  validateOptions: tableOptionFaults,
+  optionsSchema: tableOptionsSchema,
   reachFaults: (options, source) => tableReachFaults(options, source, (schema) => schema === 'information_schema' || schema.startsWith('pg_'), 'public'),
-  create: (options, context) => new PostgresConnector(parseTableOptions(options), context),
+  create: (options, context) => new PostgresConnector(options, context),
 };

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { SourceRequestError } from '../contract.js';
+import { SourceRequestError } from '../errors.js';
 
 /**
  * How the SQL connectors run one statement so that giving up (the caller aborts, or the source

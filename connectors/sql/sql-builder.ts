@@ -1,5 +1,6 @@
-import type { FieldInfo } from '../../server/catalogue/record-schema.js';
-import { SourceRequestError, type SortKey } from '../contract.js';
+import type { RecordField } from '../schema.js';
+import type { SortKey } from '../contract.js';
+import { SourceRequestError } from '../errors.js';
 import type { Predicate } from '../filter.js';
 
 /** What differs between the SQL engines the connectors speak. */
@@ -60,7 +61,7 @@ export class SqlBuilder {
   readonly params: SqlValue[] = [];
   constructor(
     private readonly dialect: SqlDialect,
-    private readonly fields: Map<string, FieldInfo>,
+    private readonly fields: Map<string, RecordField>,
   ) {}
 
   private param(value: unknown): string {
@@ -69,7 +70,7 @@ export class SqlBuilder {
   }
 
   /** A field of the dataset; anything else is refused. */
-  private field(name: unknown): FieldInfo {
+  private field(name: unknown): RecordField {
     const info = typeof name === 'string' && IDENTIFIER.test(name) ? this.fields.get(name) : undefined;
     if (!info || info.name !== name) throw refused('it names a field that is not in the dataset');
     return info;

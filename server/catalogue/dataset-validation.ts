@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { badInput, type FaultDetail } from '../errors.js';
-import { ajvFaults } from '../validation.js';
+import { ajvFaults } from '../../connectors/ajv-faults.js';
 import { CLASSIFICATIONS, UPDATE_FREQUENCIES, type ConnectorBinding, type DatasetLink } from './dataset.js';
 import { fieldNameProblem, recordSchemaFaults, type RecordSchema } from './record-schema.js';
 

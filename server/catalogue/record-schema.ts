@@ -1,7 +1,8 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
+import type { FieldType, RecordField } from '../../connectors/schema.js';
 import type { FaultDetail } from '../errors.js';
-import { ajvFaults } from '../validation.js';
+import { ajvFaults } from '../../connectors/ajv-faults.js';
 
 /**
  * A dataset's record schema is JSON Schema 2020-12 restricted to what the gateway can serve:
@@ -18,13 +19,8 @@ export interface MaskSpec {
   keepEnd?: number;
 }
 
-export type FieldType = 'string' | 'integer' | 'number' | 'boolean' | 'date' | 'datetime';
-
-export interface FieldInfo {
-  name: string;
-  type: FieldType;
-  nullable: boolean;
-  required: boolean;
+/** A field as the catalogue knows it: the connectors' description, with what people and policies need. */
+export interface FieldInfo extends RecordField {
   title?: string;
   description?: string;
   pii: boolean;

@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import { badInput } from '../errors.js';
-import { ajvFaults } from '../validation.js';
+import { ajvFaults } from '../../connectors/ajv-faults.js';
 
 export type SortDirection = 'ASC' | 'DESC';
 

@@ -1,6 +1,7 @@
 import { circuitBreaker, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
-import type { Connector, ConnectorFactory } from '../../connectors/contract.js';
-import type { ReachFault, SourceCredential } from '../../connectors/credentials.js';
+import type { Connector } from '../../connectors/contract.js';
+import type { SourceCredential } from '../../connectors/credentials.js';
+import type { BindingVerdict } from '../../connectors/registry.js';
 import type { Dataset } from '../catalogue/dataset.js';
 import { sourceUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -26,7 +27,7 @@ export interface PooledSource {
 }
 
 /** Decides whether a binding may reach its source; supplied by the composition root. */
-export type BindingCheck = (binding: Dataset['connector'], department: string) => { faults: ReachFault[]; source?: SourceCredential; factory?: ConnectorFactory };
+export type BindingCheck = (binding: Dataset['connector'], department: string) => BindingVerdict;
 
 export interface SourcePoolOptions {
   checkBinding: BindingCheck;
@@ -49,15 +50,14 @@ export class SourcePool {
 
   get(dataset: Dataset): PooledSource {
     const verdict = this.options.checkBinding(dataset.connector, dataset.department);
-    if (!verdict.source || !verdict.factory) {
+    if (!verdict.source || !verdict.connect) {
       this.logger.warn({ dataset: dataset.id, faults: verdict.faults }, 'dataset binding refused by the credential registry');
       throw sourceUnavailable(`The source binding of ${dataset.id} is not allowed by the platform's credential registry; its publisher must correct it.`);
     }
     const cached = this.entries.get(dataset.id);
     if (cached && cached.version === dataset.version && cached.source === verdict.source) return cached;
     if (cached) void cached.connector.close();
-    const connector = verdict.factory.create(dataset.connector.options, {
-      source: verdict.source,
+    const connector = verdict.connect({
       fields: dataset.fields,
       keyField: keyFieldOf(dataset),
       timeoutMs: this.options.timeoutMs,

@@ -1,8 +1,10 @@
 import { BrokenCircuitError } from 'cockatiel';
-import { SourceRequestError, type Row, type SortKey } from '../../connectors/contract.js';
-import { compareRows, evaluate, isAfter, operatorsOf, type Predicate } from '../../connectors/filter.js';
+import { splitPredicate } from '../../connectors/capabilities.js';
+import type { Row, SortKey } from '../../connectors/contract.js';
+import { NotSupported } from '../../connectors/errors.js';
+import { compareRows, evaluate, isAfter, type Predicate } from '../../connectors/filter.js';
 import type { Dataset } from '../catalogue/dataset.js';
-import { AppError, badInput, sourceUnavailable } from '../errors.js';
+import { sourceUnavailable, toAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { fieldsUsedBy } from './read-plan.js';
 import { SourceFault, type PooledSource } from './source-pool.js';
@@ -26,19 +28,21 @@ const PROBE_TIMEOUT_MS = 1000;
 
 /**
  * Asks the connector for what it declares it can do and finishes the rest in-process, within the
- * source timeout. Failures are sorted at the root: the client going away or a value the source
- * refuses is the client's; a timeout is the source's only if the source then also fails a quick
- * probe (a query slowed by its own filter does not open the breaker for everyone); anything else
- * the connector throws is the source's.
+ * source timeout: the parts of the filter it supports go to it (splitPredicate), the residue is
+ * evaluated here, and order and paging go to it only when the whole filter did. Failures are
+ * sorted at the root: the client going away or a value the source refuses is the client's; a
+ * request the connector does not support is the engine's defect (logged and masked at the edge);
+ * a timeout is the source's only if the source then also fails a quick probe (a query slowed by
+ * its own filter does not open the breaker for everyone); anything else the connector throws is
+ * the source's.
  */
 export async function querySource(pooled: PooledSource, dataset: Dataset, q: SourceQuery, outer: AbortSignal, limits: SourceQueryLimits, logger: Logger): Promise<Row[]> {
   const { connector, breaker } = pooled;
   const caps = connector.capabilities;
-  const supported = new Set<string>([...(caps.filter?.operators ?? []), ...(caps.filter?.and ? ['and'] : []), ...(caps.filter?.or ? ['or'] : []), ...(caps.filter?.not ? ['not'] : [])]);
-  const pushWhere = [...operatorsOf(q.where)].every((op) => supported.has(op));
-  const pushPage = pushWhere && caps.orderBy === true && caps.pagination === true;
+  const { pushed, residue } = splitPredicate(q.where, caps);
+  const pushPage = residue === null && caps.orderBy === true && caps.pagination === true;
   const fieldsInfo = new Map(dataset.fields.map((f) => [f.name, f]));
-  const fields = caps.projection ? [...new Set([...q.fields, ...fieldsUsedBy(q.where)])] : dataset.fields.map((f) => f.name);
+  const fields = caps.projection ? [...new Set([...q.fields, ...fieldsUsedBy(residue)])] : dataset.fields.map((f) => f.name);
 
   const controller = new AbortController();
   let timedOut = false;
@@ -57,14 +61,14 @@ export async function querySource(pooled: PooledSource, dataset: Dataset, q: Sou
     const out: Row[] = [];
     const stream = connector.query({
       fields,
-      where: pushWhere ? q.where : null,
+      where: pushed,
       orderBy: pushPage ? q.orderBy : [],
       after: pushPage ? q.after : null,
       limit: pushPage ? q.limit : null,
       signal: controller.signal,
     });
     for await (const row of stream) {
-      if (!pushWhere && !evaluate(q.where, row, fieldsInfo)) continue;
+      if (residue && !evaluate(residue, row, fieldsInfo)) continue;
       if (!pushPage && q.after && !isAfter(row, q.after, q.orderBy)) continue;
       out.push(row);
       if (pushPage && out.length >= q.limit) break;
@@ -77,8 +81,10 @@ export async function querySource(pooled: PooledSource, dataset: Dataset, q: Sou
     try {
       return await Promise.race([collect(), aborted]);
     } catch (error) {
-      if (error instanceof SourceRequestError) throw badInput(`The source of ${dataset.id} refused a value of the request.`, [{ path: 'where', message: error.message }]);
-      if (error instanceof AppError) throw error;
+      // Neither is the source's fault, so neither counts toward its breaker.
+      const known = toAppError(error);
+      if (known) throw known;
+      if (error instanceof NotSupported) throw error;
       if (outer.aborted && !timedOut) throw new ClientGone();
       if (timedOut && (await probe(pooled))) throw new SlowQuery();
       throw new SourceFault(error);

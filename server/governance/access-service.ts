@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
+import { InvalidRequest } from '../../connectors/errors.js';
 import { parseWhere } from '../../connectors/filter.js';
 import { may } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
@@ -7,7 +8,7 @@ import type { CatalogueService } from '../catalogue/catalogue-service.js';
 import { decodeCursor, keysetPage, pageSize, type Connection } from '../paging.js';
 import type { Dataset } from '../catalogue/dataset.js';
 import { MASK_STRATEGIES, type MaskStrategy } from '../catalogue/record-schema.js';
-import { AppError, badInput, conflict, forbidden, notFound, quotaExceeded, type FaultDetail } from '../errors.js';
+import { badInput, conflict, forbidden, notFound, quotaExceeded, type FaultDetail } from '../errors.js';
 import { auditEntry, type AuditAppend } from '../audit/audit-entry.js';
 import { defaultMask } from './masks.js';
 import type { Grant, GrantMask } from './policy.js';
@@ -238,7 +239,7 @@ export class AccessService {
       try {
         parseWhere(approval.rowFilter, dataset.fields, 'input.rowFilter');
       } catch (error) {
-        if (error instanceof AppError) faults.push(...(error.details ?? []));
+        if (error instanceof InvalidRequest) faults.push(...error.faults);
         else throw error;
       }
     }

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { errorExtensions, isAppError, type AppError, type ErrorCode } from '../errors.js';
+import { errorExtensions, toAppError, type AppError, type ErrorCode } from '../errors.js';
 import { queryHash, type Logger } from '../logger.js';
 
 /** The codes of API.md: a GraphQL error already carrying one of these was made on purpose. */
@@ -45,7 +45,7 @@ function requestError(error: GraphQLError): GraphQLError {
  */
 export function isUnexpectedError(error: unknown): boolean {
   const original = rootCause(error);
-  if (isAppError(original)) return false;
+  if (toAppError(original)) return false;
   if (!isGraphQLErrorLike(error)) return true;
   if (!error.path) return error.extensions['unexpected'] === true;
   const code = error.extensions['code'];
@@ -61,7 +61,8 @@ export function createMaskError(logger: Logger, logged: WeakSet<object> = new We
   return (error: unknown): Error => {
     const original = rootCause(error);
     const located = isGraphQLErrorLike(error) ? error : undefined;
-    if (isAppError(original)) return toGraphQLError(original, located);
+    const known = toAppError(original);
+    if (known) return toGraphQLError(known, located);
     if (located && !isUnexpectedError(located)) {
       if (!located.path) return requestError(located);
       return new GraphQLError(located.message, {

@@ -5,7 +5,7 @@ import { bearerToken, verifyToken } from '../auth/jwt.js';
 import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
 import type { RecordsService } from '../data/records-service.js';
-import { badInput, errorResponse, isAppError, quotaExceeded } from '../errors.js';
+import { badInput, errorResponse, quotaExceeded, toAppError } from '../errors.js';
 import { illFormedPath } from './well-formed.js';
 
 const FILE = /^([a-z0-9][a-z0-9-]{0,62}\.[a-z0-9][a-z0-9-]{1,62})\.(ndjson|csv)$/;
@@ -133,7 +133,7 @@ export function exportRoute(config: Config, records: RecordsService) {
         res.destroy();
         return;
       }
-      if (!isAppError(error)) req.log.error({ err: error }, 'export failed');
+      if (!toAppError(error)) req.log.error({ err: error }, 'export failed');
       const { status, body } = errorResponse(error);
       res.status(status).json(body);
     } finally {

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connector, ConnectorContext, ConnectorFactory, ConnectorQuery, Row } from '../../connectors/contract.js';
 import { mysqlConnector } from '../../connectors/mysql/index.js';
 import { postgresConnector } from '../../connectors/postgres/index.js';
+import type { TableOptions } from '../../connectors/sql/table-options.js';
+import { openConnector } from '../connectors/open.js';
 import { fieldsOf, type RecordSchema } from '../../server/catalogue/record-schema.js';
 import { PEOPLE_SCHEMA, peopleRows } from '../sample-rows.js';
 import { MYSQL_URL, mysqlSource, PG_URL, postgresSource, type TestSource } from '../sources.js';
@@ -81,7 +83,7 @@ async function within(ms: number, check: () => Promise<boolean>): Promise<{ held
   }
 }
 
-const SOURCES: [string, (r: typeof rows) => Promise<TestSource>, ConnectorFactory, () => Promise<AdminView>][] = [
+const SOURCES: [string, (r: typeof rows) => Promise<TestSource>, ConnectorFactory<TableOptions>, () => Promise<AdminView>][] = [
   ['postgres', postgresSource, postgresConnector, postgresAdmin],
   ['mysql', mysqlSource, mysqlConnector, mysqlAdmin],
 ];
@@ -96,7 +98,7 @@ describe.each(SOURCES)('%s: a read the gateway gives up on stops on the server',
   const connect = (timeoutMs: number, options = source.connector.options): Connector => {
     const [name, entry] = Object.entries(source.credentials)[0]!;
     const context: ConnectorContext = { source: { name, ...entry, owner: 'cong-an' }, fields, keyField: 'citizenId', timeoutMs, maxResponseBytes: 10_000_000 };
-    const connector = factory.create(options, context);
+    const connector = openConnector(factory, options, context);
     connectors.push(connector);
     return connector;
   };

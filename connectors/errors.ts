@@ -1,0 +1,46 @@
+/**
+ * The errors of the connector contract. Connectors and the filter language raise only these (or
+ * plain errors, which are the source's fault); the server maps them onto its API error registry
+ * in one place where they cross into it (server/errors.ts `toAppError`).
+ */
+
+/** One fault of a request, with its dotted path into the input (`where.birthYear.gte`). */
+export interface Fault {
+  path: string;
+  message: string;
+}
+
+/** A request the contract refuses as malformed: the client's fault, with every fault and its path. */
+export class InvalidRequest extends Error {
+  constructor(
+    message: string,
+    readonly faults: Fault[],
+  ) {
+    super(message);
+    this.name = 'InvalidRequest';
+  }
+}
+
+/**
+ * Raised by a connector when the source refuses a value of the request (a date out of range for
+ * its column type, a number too large): the client's fault, reported as BAD_USER_INPUT and never
+ * counted against the source's health.
+ */
+export class SourceRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SourceRequestError';
+  }
+}
+
+/**
+ * Raised by a connector that was sent a request outside its declared capabilities. The engine is
+ * at fault then, not the client nor the source: it is a defect, logged and masked to clients as
+ * an unexpected error, and never counted against the source's health.
+ */
+export class NotSupported extends Error {
+  constructor(what: string) {
+    super(`not supported by this connector: ${what}`);
+    this.name = 'NotSupported';
+  }
+}
