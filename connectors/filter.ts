@@ -23,6 +23,14 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATETIME = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)$/;
 const MAX_TEXT = 10_000;
 
+/**
+ * What one filter may cost a source. Pattern matches (contains, startsWith) use no index and run
+ * against every row, so an `or` of a thousand of them is minutes of a source's time, and a
+ * source that does not stop on cancel (some MongoDB-protocol servers) keeps spending it after
+ * the client is gone. Nothing a person asks needs more than this; link batches are one `in`.
+ */
+export const FILTER_BUDGET = { comparisons: 100, patterns: 20, patternLength: 200, listValues: 2000 } as const;
+
 /** A real calendar day: `2024-02-30` has the right shape, but no source would accept it. */
 function isCalendarDate(year: string, month: string, day: string): boolean {
   const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
@@ -66,6 +74,7 @@ export function parseWhere(where: unknown, fields: RecordField[], path = 'where'
   if (where === null || where === undefined) return null;
   const byName = new Map(fields.map((f) => [f.name, f]));
   const faults: Fault[] = [];
+  const spent = { comparisons: 0, patterns: 0, listValues: 0 };
 
   const node = (value: unknown, at: string, depth: number): Predicate | null => {
     if (depth > MAX_DEPTH) {
@@ -105,6 +114,9 @@ export function parseWhere(where: unknown, fields: RecordField[], path = 'where'
             faults.push({ path: opPath, message: `is not an operator; use one of ${COMPARISON_OPERATORS.join(', ')}` });
             continue;
           }
+          spent.comparisons++;
+          if (op === 'contains' || op === 'startsWith') spent.patterns++;
+          if (Array.isArray(operand)) spent.listValues += operand.length;
           const fault = operandFault(field, op as ComparisonOperator, operand);
           if (fault) faults.push({ path: opPath, message: fault });
           else items.push({ kind: 'cmp', field: key, op: op as ComparisonOperator, value: operand });
@@ -116,6 +128,9 @@ export function parseWhere(where: unknown, fields: RecordField[], path = 'where'
   };
 
   const tree = node(where, path, 0);
+  if (spent.comparisons > FILTER_BUDGET.comparisons) faults.push({ path, message: `holds ${spent.comparisons} comparisons; at most ${FILTER_BUDGET.comparisons}` });
+  if (spent.patterns > FILTER_BUDGET.patterns) faults.push({ path, message: `holds ${spent.patterns} contains/startsWith comparisons; at most ${FILTER_BUDGET.patterns}, since each scans every row` });
+  if (spent.listValues > FILTER_BUDGET.listValues) faults.push({ path, message: `lists ${spent.listValues} values in in/nin; at most ${FILTER_BUDGET.listValues}` });
   if (faults.length > 0) throw new InvalidRequest('Invalid filter.', faults);
   return tree;
 }
@@ -132,6 +147,7 @@ function operandFault(field: RecordField, op: ComparisonOperator, operand: unkno
   }
   if (op === 'contains' || op === 'startsWith') {
     if (field.type !== 'string') return `applies to text fields only`;
+    if (typeof operand === 'string' && operand.length > FILTER_BUDGET.patternLength) return `must be at most ${FILTER_BUDGET.patternLength} characters`;
     return valueFault(field, operand);
   }
   if (operand === null) return 'must not be null; use isNull';

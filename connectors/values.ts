@@ -12,7 +12,10 @@ function coerceValue(field: RecordField, value: unknown): unknown {
   if (value === null || value === undefined || value === '') return null;
   switch (field.type) {
     case 'string':
-      return typeof value === 'string' ? value : String(value);
+      if (typeof value === 'string') return value;
+      // A number or a driver's scalar (ObjectId, Decimal128) reads as text; a structure would read as "[object Object]".
+      if (Array.isArray(value) || isPlainObject(value)) throw new TypeError(`${field.name}: a structure is not text`);
+      return String(value);
     case 'integer':
     case 'number': {
       const n = typeof value === 'number' ? value : Number(value);
@@ -38,9 +41,14 @@ function coerceValue(field: RecordField, value: unknown): unknown {
   }
 }
 
-/** Keeps the requested fields of a source row, each in its schema form. */
+const isPlainObject = (value: unknown): boolean => typeof value === 'object' && value !== null && [Object.prototype, null].includes(Object.getPrototypeOf(value));
+
+/**
+ * Keeps the requested fields of a source row, each in its schema form. Only the row's own
+ * properties count: a field the source lacks is empty, never a member every object inherits.
+ */
 export function coerceRow(source: Record<string, unknown>, fields: RecordField[]): Row {
   const row: Row = {};
-  for (const field of fields) row[field.name] = coerceValue(field, source[field.name]);
+  for (const field of fields) row[field.name] = coerceValue(field, Object.hasOwn(source, field.name) ? source[field.name] : undefined);
   return row;
 }

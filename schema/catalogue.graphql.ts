@@ -7,7 +7,14 @@ export const catalogueTypeDefs = /* GraphQL */ `
   enum Classification { PUBLIC INTERNAL RESTRICTED CONFIDENTIAL }
   enum DatasetStatus { DRAFT PUBLISHED DEPRECATED }
   enum SortDirection { ASC DESC }
-  enum MaskStrategy { REDACT PARTIAL HASH YEAR_ONLY }
+  enum MaskStrategy {
+    REDACT
+    PARTIAL
+    HASH
+    YEAR_ONLY
+    "Only in an approval's masks: show this granted field unmasked (PII fields are otherwise masked as declared). Never stored or returned."
+    CLEAR
+  }
 
   type Department { code: ID! name: String! nameEn: String }
 

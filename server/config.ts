@@ -47,6 +47,8 @@ export interface Config {
   /** Platform ceiling on one answer read from a source; bindings may only ask for less. */
   sourceMaxResponseBytes: number;
   sourceBreaker: { threshold: number; halfOpenAfterMs: number };
+  /** Source queries one caller may have running at once (and waiting), held until the source has really finished. */
+  callerQueries: { running: number; waiting: number };
   export: {
     /** Exports one principal may run at once. */
     maxPerCaller: number;
@@ -115,6 +117,8 @@ const envSchema = {
     SOURCE_TIMEOUT_MS: { type: 'integer', minimum: 50, default: 10_000 },
     SOURCE_FILES_DIR: { type: 'string', minLength: 1, default: 'datasets/sources' },
     SOURCE_BREAKER_THRESHOLD: { type: 'integer', minimum: 1, default: 5 },
+    SOURCE_MAX_QUERIES_PER_CALLER: { type: 'integer', minimum: 1, maximum: 1000, default: 4 },
+    SOURCE_MAX_WAITING_PER_CALLER: { type: 'integer', minimum: 0, maximum: 1000, default: 16 },
     SOURCE_MAX_RESPONSE_BYTES: { type: 'integer', minimum: 1024, maximum: 256 * 1024 * 1024, default: 16 * 1024 * 1024 },
     EXPORT_MAX_PER_CALLER: { type: 'integer', minimum: 1, maximum: 100, default: 2 },
     EXPORT_MAX_CONCURRENT: { type: 'integer', minimum: 1, maximum: 1000, default: 16 },
@@ -161,6 +165,8 @@ interface ValidatedEnv {
   SOURCE_TIMEOUT_MS: number;
   SOURCE_FILES_DIR: string;
   SOURCE_BREAKER_THRESHOLD: number;
+  SOURCE_MAX_QUERIES_PER_CALLER: number;
+  SOURCE_MAX_WAITING_PER_CALLER: number;
   SOURCE_MAX_RESPONSE_BYTES: number;
   EXPORT_MAX_PER_CALLER: number;
   EXPORT_MAX_CONCURRENT: number;
@@ -315,6 +321,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sourceFilesDir,
     sourceMaxResponseBytes: v.SOURCE_MAX_RESPONSE_BYTES,
     sourceBreaker: { threshold: v.SOURCE_BREAKER_THRESHOLD, halfOpenAfterMs: v.SOURCE_BREAKER_HALF_OPEN_MS },
+    callerQueries: { running: v.SOURCE_MAX_QUERIES_PER_CALLER, waiting: v.SOURCE_MAX_WAITING_PER_CALLER },
     export: { maxPerCaller: v.EXPORT_MAX_PER_CALLER, maxConcurrent: v.EXPORT_MAX_CONCURRENT, idleTimeoutMs: v.EXPORT_IDLE_TIMEOUT_MS },
     governance: { auditSecret, maskSecret, cursorSecret, auditEnabled: v.AUDIT_ENABLED, maxAccessDays: v.ACCESS_MAX_DAYS },
     limits: {

@@ -3,6 +3,7 @@ import { may } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
 import { badInput, conflict, forbidden, notFound } from '../errors.js';
 import { withoutNulls } from '../validation.js';
+import { inputFault } from '../well-formed.js';
 import { decodeCursor, encodeCursor, pageSize } from '../paging.js';
 import {
   datasetId,
@@ -158,6 +159,7 @@ export class CatalogueService {
   }
 
   async register(principal: Principal, given: DatasetInput): Promise<Dataset> {
+    assertInputShape(given);
     const input = withoutNulls(given);
     if (!may.registerDatasets(principal)) throw forbidden('Registering a dataset needs the publisher role.');
     const department = typeof input.department === 'string' ? input.department : principal.department;
@@ -186,6 +188,7 @@ export class CatalogueService {
   }
 
   async update(principal: Principal, id: string, given: DatasetPatch): Promise<Dataset> {
+    assertInputShape(given);
     const patch = withoutNulls(given);
     const doc = await this.loadForChange(principal, id);
     const current = toDataset(doc);
@@ -358,3 +361,9 @@ export function buildDatasetDocument(input: DatasetInput, department: string, cr
   };
 }
 
+
+/** Whatever transport it came through, dataset input is walked recursively (record schema checks, JSON): bound its depth first. */
+function assertInputShape(input: object): void {
+  const fault = inputFault(input, 'input');
+  if (fault) throw badInput('The dataset is invalid.', [fault]);
+}

@@ -51,6 +51,8 @@ export function fieldNameProblem(name: string): string | null {
   if (!FIELD_NAME.test(name)) return 'must start with a letter and hold only letters, digits and _ (at most 63 characters)';
   if (FILTER_COMBINATORS.has(name)) return `"${name}" is reserved: the filter language combines conditions with and, or, not`;
   if (GRAPHQL_ENUM_LITERALS.has(name)) return `"${name}" is reserved: GraphQL cannot name an enum value true, false or null`;
+  // Rows are plain objects: a field named after an inherited member would read that member where the source has no value.
+  if (name in Object.prototype) return `"${name}" is reserved: every JavaScript object has a member of that name`;
   return null;
 }
 

@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import type { AccessService } from '../governance/access-service.js';
 import { maskValue } from '../governance/masks.js';
 import { decideRead, type Grant, type ReadDecision } from '../governance/policy.js';
+import { CallerSlots } from './caller-slots.js';
 import { DataCursors, type CursorScope } from './data-cursor.js';
 import type { AuditAppend } from '../audit/audit-entry.js';
 import { auditRead } from './read-audit.js';
@@ -40,6 +41,7 @@ export class RecordsService {
   /** Queries sent to each dataset's source since start, for tests and benchmarks of batching. */
   readonly sourceQueries = new Map<string, number>();
   private readonly cursors: DataCursors;
+  private readonly callerSlots: CallerSlots;
 
   constructor(
     private readonly catalogue: CatalogueService,
@@ -51,6 +53,7 @@ export class RecordsService {
     private readonly audit: AuditAppend | null,
   ) {
     this.cursors = new DataCursors(config.governance.cursorSecret);
+    this.callerSlots = new CallerSlots(config.callerQueries);
   }
 
   /** `raw` are the read's arguments as any transport received them; they are checked here first. */
@@ -76,6 +79,7 @@ export class RecordsService {
       signal,
       { timeoutMs: this.config.sourceTimeoutMs, halfOpenAfterMs: this.config.sourceBreaker.halfOpenAfterMs },
       this.logger,
+      (work, waiting) => this.callerSlots.run(principal, work, waiting),
     );
     const page = rows.slice(0, request.first);
     const hasNextPage = rows.length > request.first;

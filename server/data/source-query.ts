@@ -36,7 +36,10 @@ const PROBE_TIMEOUT_MS = 1000;
  * its own filter does not open the breaker for everyone); anything else the connector throws is
  * the source's.
  */
-export async function querySource(pooled: PooledSource, dataset: Dataset, q: SourceQuery, outer: AbortSignal, limits: SourceQueryLimits, logger: Logger): Promise<Row[]> {
+/** Runs a query's source work in one of its caller's slots (CallerSlots), held until that work has ended. */
+export type InCallerSlot = <T>(work: () => Promise<T>, signal: AbortSignal) => Promise<T>;
+
+export async function querySource(pooled: PooledSource, dataset: Dataset, q: SourceQuery, outer: AbortSignal, limits: SourceQueryLimits, logger: Logger, inCallerSlot: InCallerSlot): Promise<Row[]> {
   const { connector, breaker } = pooled;
   const caps = connector.capabilities;
   const { pushed, residue } = splitPredicate(q.where, caps);
@@ -79,7 +82,11 @@ export async function querySource(pooled: PooledSource, dataset: Dataset, q: Sou
 
   const classified = async (): Promise<Row[]> => {
     try {
-      return await Promise.race([collect(), aborted]);
+      // The caller's slot is held until the connector's work has ended, even once this read
+      // has given up on it: a source that ignores cancel is still busy with it.
+      const work = inCallerSlot(collect, controller.signal);
+      work.catch(() => undefined);
+      return await Promise.race([work, aborted]);
     } catch (error) {
       // Neither is the source's fault, so neither counts toward its breaker.
       const known = toAppError(error);

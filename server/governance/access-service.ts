@@ -7,10 +7,10 @@ import type { Principal } from '../auth/principal.js';
 import type { CatalogueService } from '../catalogue/catalogue-service.js';
 import { decodeCursor, keysetPage, pageSize, type Connection } from '../paging.js';
 import type { Dataset } from '../catalogue/dataset.js';
-import { MASK_STRATEGIES, type MaskStrategy } from '../catalogue/record-schema.js';
+import { MASK_STRATEGIES, type FieldInfo, type MaskStrategy } from '../catalogue/record-schema.js';
 import { badInput, conflict, forbidden, notFound, quotaExceeded, type FaultDetail } from '../errors.js';
 import { auditEntry, type AuditAppend } from '../audit/audit-entry.js';
-import { defaultMask } from './masks.js';
+import { defaultMask, partialWindow } from './masks.js';
 import type { Grant, GrantMask } from './policy.js';
 import type { Notify } from './webhook.js';
 
@@ -45,25 +45,41 @@ export interface AccessRequestInput {
 export interface ApprovalInput {
   fields?: string[] | null;
   rowFilter?: unknown;
-  masks?: { field: string; strategy: MaskStrategy; keepStart?: number | null; keepEnd?: number | null }[] | null;
+  /** On top of the declared masks of granted PII fields; CLEAR shows a field unmasked. */
+  masks?: { field: string; strategy: MaskStrategy | 'CLEAR'; keepStart?: number | null; keepEnd?: number | null }[] | null;
   until?: Date | null;
   maxRows?: number | null;
   note?: string | null;
 }
 
-/** Largest keepStart/keepEnd a PARTIAL mask may keep in clear. */
-const MAX_KEEP = 16;
+type MaskChoice = NonNullable<ApprovalInput['masks']>[number];
 
-/** PARTIAL's keepStart and keepEnd: whole numbers from 0, small enough to leave most of a value masked. */
-function keepParameterFaults(mask: { strategy: MaskStrategy; keepStart?: number | null; keepEnd?: number | null }, path: string): FaultDetail[] {
+/** An approval's masks may also say CLEAR: that granted field is shown unmasked. */
+const APPROVAL_STRATEGIES: readonly string[] = [...MASK_STRATEGIES, 'CLEAR'];
+
+/**
+ * The mask a steward chose for a granted field, or the faults of the choice. PARTIAL keeps within
+ * the field's window (partialWindow) and always stores both ends, so every view of the field
+ * under any grant keeps the same positions at most.
+ */
+function chosenMask(choice: MaskChoice, field: FieldInfo, path: string): { mask: GrantMask | null } | { faults: FaultDetail[] } {
+  if (!APPROVAL_STRATEGIES.includes(choice.strategy)) return { faults: [{ path: `${path}.strategy`, message: `must be one of ${APPROVAL_STRATEGIES.join(', ')}` }] };
+  const given = { keepStart: choice.keepStart ?? null, keepEnd: choice.keepEnd ?? null };
+  if (choice.strategy !== 'PARTIAL') {
+    const stray = (['keepStart', 'keepEnd'] as const).filter((key) => given[key] !== null);
+    if (stray.length > 0) return { faults: stray.map((key) => ({ path: `${path}.${key}`, message: 'applies to PARTIAL masks only' })) };
+    return { mask: choice.strategy === 'CLEAR' ? null : { field: field.name, strategy: choice.strategy } };
+  }
+  const window = partialWindow(field);
   const faults: FaultDetail[] = [];
   for (const key of ['keepStart', 'keepEnd'] as const) {
-    const value = mask[key];
-    if (value === null || value === undefined) continue;
-    if (mask.strategy !== 'PARTIAL') faults.push({ path: `${path}.${key}`, message: 'applies to PARTIAL masks only' });
-    else if (!Number.isInteger(value) || value < 0 || value > MAX_KEEP) faults.push({ path: `${path}.${key}`, message: `must be a whole number from 0 to ${MAX_KEEP}` });
+    const value = given[key];
+    if (value !== null && (!Number.isInteger(value) || value < 0 || value > window[key])) {
+      faults.push({ path: `${path}.${key}`, message: `must be a whole number from 0 to ${window[key]}: a PARTIAL mask of ${field.name} keeps at most ${window.keepStart} at the start and ${window.keepEnd} at the end` });
+    }
   }
-  return faults;
+  if (faults.length > 0) return { faults };
+  return { mask: { field: field.name, strategy: 'PARTIAL', keepStart: given.keepStart ?? window.keepStart, keepEnd: given.keepEnd ?? window.keepEnd } };
 }
 
 /** One pending request per requester — a sub within a department — and dataset. */
@@ -221,20 +237,24 @@ export class AccessService {
       faults.push({ path: 'input.maxRows', message: 'must be a positive whole number of rows per day' });
     }
     const byName = new Map(dataset.fields.map((f) => [f.name, f]));
-    let masks: GrantMask[];
-    if (approval.masks) {
-      masks = [];
-      approval.masks.forEach((m, i) => {
-        const keepFaults = keepParameterFaults(m, `input.masks.${i}`);
-        if (!fields.includes(m.field)) faults.push({ path: `input.masks.${i}.field`, message: `"${m.field}" is not a granted field` });
-        else if (!MASK_STRATEGIES.includes(m.strategy)) faults.push({ path: `input.masks.${i}.strategy`, message: `must be one of ${MASK_STRATEGIES.join(', ')}` });
-        else if (keepFaults.length > 0) faults.push(...keepFaults);
-        else masks.push({ field: m.field, strategy: m.strategy, ...(m.keepStart != null ? { keepStart: m.keepStart } : {}), ...(m.keepEnd != null ? { keepEnd: m.keepEnd } : {}) });
-      });
-    } else {
-      // Unless the steward says otherwise, personal data stays masked as the dataset declares.
-      masks = fields.flatMap((f) => byName.get(f) ?? []).filter((f) => f.pii).map((f) => ({ field: f.name, ...defaultMask(f) }));
-    }
+    // Personal data stays masked as the dataset declares unless the steward says otherwise for
+    // that very field: naming one field's mask never unmasks another.
+    const masksByField = new Map<string, GrantMask>(
+      fields.flatMap((f) => byName.get(f) ?? []).filter((f) => f.pii).map((f) => [f.name, { field: f.name, ...defaultMask(f) }]),
+    );
+    const named = new Set<string>();
+    (approval.masks ?? []).forEach((choice, i) => {
+      const path = `input.masks.${i}`;
+      const field = byName.get(choice.field);
+      if (!field || !fields.includes(choice.field)) return faults.push({ path: `${path}.field`, message: `"${choice.field}" is not a granted field` });
+      if (named.has(choice.field)) return faults.push({ path: `${path}.field`, message: `"${choice.field}" already has a mask in this approval` });
+      named.add(choice.field);
+      const chosen = chosenMask(choice, field, path);
+      if ('faults' in chosen) return faults.push(...chosen.faults);
+      if (chosen.mask) masksByField.set(field.name, chosen.mask);
+      else masksByField.delete(field.name);
+    });
+    const masks = [...masksByField.values()];
     if (approval.rowFilter !== null && approval.rowFilter !== undefined) {
       try {
         parseWhere(approval.rowFilter, dataset.fields, 'input.rowFilter');

@@ -29,5 +29,15 @@ export function maskValue(value: unknown, mask: MaskSpec, hashKey: string): unkn
   }
 }
 
+/**
+ * The positions a PARTIAL mask of `field` may ever keep in clear: those of its declared PARTIAL
+ * mask, else three at each end. Every grant's PARTIAL mask keeps within this window, so what one
+ * grantee sees of a value under several grants (and as an INTERNAL reader) never adds up to more.
+ */
+export function partialWindow(field: FieldInfo): { keepStart: number; keepEnd: number } {
+  const declared = field.mask?.strategy === 'PARTIAL' ? field.mask : null;
+  return { keepStart: declared?.keepStart ?? 3, keepEnd: declared?.keepEnd ?? 3 };
+}
+
 /** The mask a field gets when policy masks it without saying how: its declared one, else REDACT. */
 export const defaultMask = (field: FieldInfo): MaskSpec => field.mask ?? { strategy: 'REDACT' };

@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
 import type { RecordsService } from '../data/records-service.js';
 import { badInput, errorResponse, quotaExceeded, toAppError } from '../errors.js';
-import { illFormedPath } from './well-formed.js';
+import { inputFault } from '../well-formed.js';
 
 const FILE = /^([a-z0-9][a-z0-9-]{0,62}\.[a-z0-9][a-z0-9-]{1,62})\.(ndjson|csv)$/;
 const ROWS_PER_WRITE = 200;
@@ -33,8 +33,8 @@ function readArguments(dataset: string, query: Request['query']): Record<string,
     if (name === 'purpose') args[name] = value;
     else if (name === 'select' && !value.trimStart().startsWith('[')) args[name] = value.split(',').filter(Boolean);
     else args[name] = jsonParam(value, name);
-    const fault = illFormedPath(args[name], name);
-    if (fault) throw badInput('The request holds an ill-formed string.', [{ path: fault, message: 'must be well-formed text without NUL characters' }]);
+    const fault = inputFault(args[name], name);
+    if (fault) throw badInput('The request holds an ill-formed string or nests too deep.', [fault]);
   }
   return args;
 }

@@ -2,12 +2,11 @@ import { BREAK, GraphQLError, getLocation, visit, type DocumentNode, type String
 import type { Plugin } from 'graphql-yoga';
 import { badInput } from '../errors.js';
 import { toGraphQLError } from './error-masking.js';
-import { illFormedPath, isWellFormedText } from './well-formed.js';
+import { ILL_FORMED_FAULT, inputFault, isWellFormedText } from '../well-formed.js';
 
-const FAULT = 'must be well-formed text: no lone surrogate (\\ud800–\\udfff) and no NUL';
-
-function illFormed(path: string, nodes?: StringValueNode): GraphQLError {
-  const error = toGraphQLError(badInput('The request holds an ill-formed string.', [{ path, message: FAULT }]));
+function illFormed(fault: { path: string; message: string }, nodes?: StringValueNode): GraphQLError {
+  const message = fault.message === ILL_FORMED_FAULT ? 'The request holds an ill-formed string.' : 'The request nests too deep.';
+  const error = toGraphQLError(badInput(message, [fault]));
   return nodes ? new GraphQLError(error.message, { nodes, extensions: error.extensions }) : error;
 }
 
@@ -25,7 +24,9 @@ function illFormedLiteral(document: DocumentNode): StringValueNode | null {
 }
 
 /**
- * Refuses ill-formed strings before anything runs: sources would store or compare them
+ * Refuses ill-formed strings, and input nested deeper than any operation needs, before anything
+ * runs (GraphQL's variable coercion recurses, so a deep variable would overflow the stack).
+ * Ill-formed strings: sources would store or compare them
  * differently (a lone surrogate has no UTF-8 form; NUL ends a C string), so one value could
  * pass a check in the gateway and mean something else at the source. Variables (keys too),
  * operationName, extensions and the query text are checked as they arrive; string literals
@@ -36,10 +37,10 @@ export function useWellFormedInput(): Plugin {
   return {
     onParams({ params, setResult }) {
       const fault =
-        illFormedPath(params.query, 'query') ??
-        illFormedPath(params.operationName, 'operationName') ??
-        illFormedPath(params.variables, 'variables') ??
-        illFormedPath(params.extensions, 'extensions');
+        inputFault(params.query, 'query') ??
+        inputFault(params.operationName, 'operationName') ??
+        inputFault(params.variables, 'variables') ??
+        inputFault(params.extensions, 'extensions');
       if (fault) setResult({ errors: [illFormed(fault)] });
     },
     onParse() {
@@ -52,7 +53,7 @@ export function useWellFormedInput(): Plugin {
           return;
         }
         const at = literal.loc ? getLocation(literal.loc.source, literal.loc.start) : undefined;
-        replaceParseResult(illFormed(at ? `query:${at.line}:${at.column}` : 'query', literal));
+        replaceParseResult(illFormed({ path: at ? `query:${at.line}:${at.column}` : 'query', message: ILL_FORMED_FAULT }, literal));
       };
     },
   };
