@@ -36,7 +36,7 @@ const PROBE_TIMEOUT_MS = 1000;
  * its own filter does not open the breaker for everyone); anything else the connector throws is
  * the source's.
  */
-export async function querySource(pooled: PooledSource, dataset: Dataset, q: SourceQuery, outer: AbortSignal, limits: SourceQueryLimits, logger: Logger): Promise<Row[]> {
+export async function querySource(pooled: PooledSource, dataset: Pick<Dataset, 'id' | 'fields'>, q: SourceQuery, outer: AbortSignal, limits: SourceQueryLimits, logger: Logger): Promise<Row[]> {
   const { connector, breaker } = pooled;
   const caps = connector.capabilities;
   const { pushed, residue } = splitPredicate(q.where, caps);

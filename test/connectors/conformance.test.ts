@@ -6,7 +6,6 @@ import { NotSupported } from '../../connectors/errors.js';
 import { COMPARISON_OPERATORS, parseWhere, type ComparisonOperator } from '../../connectors/filter.js';
 import { checkBinding } from '../../connectors/registry.js';
 import { seeded } from '../../datasets/generators.js';
-import type { Dataset } from '../../server/catalogue/dataset.js';
 import { fieldsOf, type RecordSchema } from '../../server/catalogue/record-schema.js';
 import { createLogger } from '../../server/logger.js';
 import { querySource } from '../../server/data/source-query.js';
@@ -195,25 +194,7 @@ describe.each(subjects)('%s connector, driven directly', (_name, open) => {
 
 describe('a connector that declares only eq and and, through the read engine', () => {
   const fake = new FakeConnector(rows as unknown as Row[]);
-  const dataset: Dataset = {
-    id: 'cong-an.fake-people',
-    slug: 'fake-people',
-    department: 'cong-an',
-    title: 'Dân cư (thử nghiệm)',
-    description: 'Bảng thử nghiệm.',
-    classification: 'RESTRICTED',
-    themes: [],
-    keywords: [],
-    recordSchema: PEOPLE_SCHEMA as unknown as RecordSchema,
-    fields,
-    connector: { type: 'fake', options: { credentials: 'fake', keyField: KEY } },
-    links: [],
-    status: 'PUBLISHED',
-    version: 1,
-    createdBy: 'pub',
-    createdAt: new Date(),
-    updatedAt: new Date(),
-  };
+  const dataset = { id: 'cong-an.fake-people', fields };
   const pooled = {
     connector: fake,
     breaker: circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(5) }),
