@@ -1,20 +1,11 @@
-import type { BindingOptions, Connector, ConnectorContext, ConnectorFactory } from './contract.js';
+import type { BindingOptions, BindingVerdict, ConnectorFactory } from './contract.js';
 import type { ReachContext, SourceCredential } from './credentials.js';
-import type { Fault } from './errors.js';
 import { csvConnector } from './csv/index.js';
 import { httpJsonConnector } from './http-json/index.js';
 import { mongodbConnector } from './mongodb/index.js';
 import { mysqlConnector } from './mysql/index.js';
 import { parseOptions } from './options.js';
 import { postgresConnector } from './postgres/index.js';
-
-export interface BindingVerdict {
-  faults: Fault[];
-  /** The credential the binding may use, when there is no fault. */
-  source?: SourceCredential;
-  /** Opens the binding's connector with its typed options, when there is no fault. */
-  connect?: (context: Omit<ConnectorContext, 'source'>) => Connector;
-}
 
 type Binding = { type: string; options: Record<string, unknown> };
 type Check = (binding: Binding, department: string, registry: Readonly<Record<string, SourceCredential>>, context: ReachContext) => BindingVerdict;
