@@ -8,6 +8,7 @@ import { checkBinding } from '../../connectors/registry.js';
 import { seeded } from '../../datasets/generators.js';
 import { fieldsOf, type RecordSchema } from '../../server/catalogue/record-schema.js';
 import { createLogger } from '../../server/logger.js';
+import { driftIssues } from '../../server/data/schema-drift.js';
 import { querySource } from '../../server/data/source-query.js';
 import { generatedFilters, PEOPLE_SCHEMA, peopleRows, type PersonRow } from '../sample-rows.js';
 import { csvSource, httpJsonSource, mongodbSource, mysqlSource, postgresSource, type TestSource } from '../sources.js';
@@ -164,6 +165,12 @@ describe.each(subjects)('%s connector, driven directly', (_name, open) => {
     const got = new Map(answer.map((r) => [r[KEY], Object.fromEntries(allFields.map((f) => [f, r[f]]))]));
     expect(got.size).toBe(rows.length);
     for (const row of rows) expect(got.get(row.citizenId), row.citizenId).toEqual(row);
+  });
+
+  it('describes its source so that the record schema serves it, without drift', async () => {
+    const described = await subject.connector.describe(AbortSignal.timeout(10_000));
+    expect(described.map((f) => f.name).sort()).toEqual([...allFields].sort());
+    expect(driftIssues(fields, described)).toEqual([]);
   });
 
   it('pages with its declared order and pagination exactly as the oracle', async (context) => {

@@ -1,6 +1,7 @@
 import { refuseUnsupported } from '../../connectors/capabilities.js';
 import type { Connector, ConnectorCapabilities, ConnectorQuery, Row, SourceField } from '../../connectors/contract.js';
 import type { Predicate } from '../../connectors/filter.js';
+import { sampledFields } from '../../connectors/source-types.js';
 
 /**
  * A test-only connector that declares little: comparisons by `eq` combined with `and`, and no
@@ -15,8 +16,8 @@ export class FakeConnector implements Connector {
 
   constructor(private readonly rows: readonly Row[]) {}
 
-  async describe(): Promise<SourceField[]> {
-    return [];
+  describe(): Promise<SourceField[]> {
+    return sampledFields(this.rows, { cells: 'typed', label: 'fake', limit: this.rows.length });
   }
 
   async *query(request: ConnectorQuery): AsyncIterable<Row> {
