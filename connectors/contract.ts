@@ -122,3 +122,13 @@ export interface ConnectorFactory<Options extends BindingOptions> {
   reachFaults(options: Options, source: SourceCredential, context: ReachContext): Fault[];
   create(options: Options, context: ConnectorContext): Connector;
 }
+
+/** The registry's answer on a binding (registry.ts `checkBinding`), which is all the engine needs of it. */
+export interface BindingVerdict {
+  /** Paths relative to the binding (`options.table`). */
+  faults: Fault[];
+  /** The credential the binding may use, when there is no fault. */
+  source?: SourceCredential;
+  /** Opens the binding's connector with its typed options, when there is no fault. */
+  connect?: (context: Omit<ConnectorContext, 'source'>) => Connector;
+}

@@ -222,15 +222,3 @@ export function isAfter(row: Row, after: unknown[], orderBy: SortKey[]): boolean
   const cursorRow = Object.fromEntries(orderBy.map((k, i) => [k.field, after[i]]));
   return compareRows(row, cursorRow, orderBy) > 0;
 }
-
-/** The operators a predicate uses, to check them against a connector's capabilities. */
-export function operatorsOf(predicate: Predicate | null, into = new Set<string>()): Set<string> {
-  if (!predicate) return into;
-  if (predicate.kind === 'cmp') into.add(predicate.op);
-  else {
-    into.add(predicate.kind);
-    if (predicate.kind === 'not') operatorsOf(predicate.item, into);
-    else predicate.items.forEach((p) => operatorsOf(p, into));
-  }
-  return into;
-}

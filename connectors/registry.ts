@@ -1,4 +1,4 @@
-import type { BindingOptions, Connector, ConnectorContext, ConnectorFactory } from './contract.js';
+import type { BindingOptions, BindingVerdict, ConnectorFactory } from './contract.js';
 import type { ReachContext, SourceCredential } from './credentials.js';
 import type { Fault } from './errors.js';
 import { csvConnector } from './csv/index.js';
@@ -8,15 +8,10 @@ import { mysqlConnector } from './mysql/index.js';
 import { parseOptions } from './options.js';
 import { postgresConnector } from './postgres/index.js';
 
-export interface BindingVerdict {
-  faults: Fault[];
-  /** The credential the binding may use, when there is no fault. */
-  source?: SourceCredential;
-  /** Opens the binding's connector with its typed options, when there is no fault. */
-  connect?: (context: Omit<ConnectorContext, 'source'>) => Connector;
-}
-
 type Binding = { type: string; options: Record<string, unknown> };
+
+/** A fault of the options as a fault of the binding. */
+const inOptions = (f: Fault): Fault => ({ path: f.path ? `options.${f.path}` : 'options', message: f.message });
 type Check = (binding: Binding, department: string, registry: Readonly<Record<string, SourceCredential>>, context: ReachContext) => BindingVerdict;
 
 /**
@@ -28,14 +23,14 @@ type Check = (binding: Binding, department: string, registry: Readonly<Record<st
 function bindingCheck<O extends BindingOptions>(factory: ConnectorFactory<O>): Check {
   return (binding, department, registry, context) => {
     const parsed = parseOptions(factory, binding.options);
-    if ('faults' in parsed) return { faults: parsed.faults.map((f) => ({ path: `options.${f.path}`, message: f.message })) };
+    if ('faults' in parsed) return { faults: parsed.faults.map(inOptions) };
     const { options } = parsed;
     const source = Object.hasOwn(registry, options.credentials) ? registry[options.credentials] : undefined;
     if (!source || source.type !== factory.type || !source.departments.includes(department)) {
       return { faults: [{ path: 'options.credentials', message: `is not a ${factory.type} credential that ${department} may bind` }] };
     }
     const reach = factory.reachFaults(options, source, context);
-    if (reach.length > 0) return { faults: reach.map((f) => ({ path: `options.${f.path}`, message: f.message })) };
+    if (reach.length > 0) return { faults: reach.map(inOptions) };
     return { faults: [], source, connect: (rest) => factory.create(options, { ...rest, source }) };
   };
 }

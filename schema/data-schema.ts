@@ -4,7 +4,7 @@ import type { Row } from '../connectors/contract.js';
 import type { Dataset } from '../server/catalogue/dataset.js';
 import { fieldNameProblem, type FieldInfo } from '../server/catalogue/record-schema.js';
 import type { RecordConnection } from '../server/data/records-service.js';
-import { AppError, forbidden } from '../server/errors.js';
+import { forbidden, toAppError } from '../server/errors.js';
 import { withoutNullsDeep } from '../server/validation.js';
 import type { GatewayContext } from '../server/http/context.js';
 
@@ -190,9 +190,10 @@ export function buildDataSchema(datasets: Dataset[]): { typeDefs: string; resolv
           return await linkLoader(ctx, link.dataset, link.targetField, read.purpose).load(value);
         } catch (error) {
           // The caller may not read the target: say so once per request, not on every row.
-          if (!(error instanceof AppError) || ctx.loaders.reportedLinkErrors.has(link.dataset)) return null;
+          const known = toAppError(error);
+          if (!known || ctx.loaders.reportedLinkErrors.has(link.dataset)) return null;
           ctx.loaders.reportedLinkErrors.add(link.dataset);
-          throw error;
+          throw known;
         }
       };
     }

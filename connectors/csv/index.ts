@@ -64,7 +64,7 @@ class CsvConnector implements Connector {
     return file.pipe(parser) as AsyncIterable<Record<string, string>>;
   }
 
-  describe(signal: AbortSignal): Promise<SourceField[]> {
+  async describe(signal: AbortSignal): Promise<SourceField[]> {
     return sampledFields(this.rows(signal), { cells: 'text', label: 'csv', limit: 200 });
   }
 

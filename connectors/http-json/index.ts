@@ -119,7 +119,7 @@ class HttpJsonConnector implements Connector {
     }
   }
 
-  describe(signal: AbortSignal): Promise<SourceField[]> {
+  async describe(signal: AbortSignal): Promise<SourceField[]> {
     return sampledFields(this.all(signal), { cells: 'typed', label: 'json', limit: 200 });
   }
 

@@ -1,7 +1,6 @@
 import { circuitBreaker, ConsecutiveBreaker, handleWhen, type CircuitBreakerPolicy } from 'cockatiel';
-import type { Connector } from '../../connectors/contract.js';
+import type { BindingVerdict, Connector } from '../../connectors/contract.js';
 import type { SourceCredential } from '../../connectors/credentials.js';
-import type { BindingVerdict } from '../../connectors/registry.js';
 import type { Dataset } from '../catalogue/dataset.js';
 import { sourceUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';

@@ -26,6 +26,9 @@ export interface SourceQueryLimits {
 /** The quick probe that tells a slow query from a slow source. */
 const PROBE_TIMEOUT_MS = 1000;
 
+/** Runs a query's source work in one of its caller's slots (CallerSlots), held until that work has ended. */
+export type InCallerSlot = <T>(work: () => Promise<T>, signal: AbortSignal) => Promise<T>;
+
 /**
  * Asks the connector for what it declares it can do and finishes the rest in-process, within the
  * source timeout: the parts of the filter it supports go to it (splitPredicate), the residue is
@@ -36,10 +39,7 @@ const PROBE_TIMEOUT_MS = 1000;
  * its own filter does not open the breaker for everyone); anything else the connector throws is
  * the source's.
  */
-/** Runs a query's source work in one of its caller's slots (CallerSlots), held until that work has ended. */
-export type InCallerSlot = <T>(work: () => Promise<T>, signal: AbortSignal) => Promise<T>;
-
-export async function querySource(pooled: PooledSource, dataset: Dataset, q: SourceQuery, outer: AbortSignal, limits: SourceQueryLimits, logger: Logger, inCallerSlot: InCallerSlot): Promise<Row[]> {
+export async function querySource(pooled: PooledSource, dataset: Pick<Dataset, 'id' | 'fields'>, q: SourceQuery, outer: AbortSignal, limits: SourceQueryLimits, logger: Logger, inCallerSlot: InCallerSlot): Promise<Row[]> {
   const { connector, breaker } = pooled;
   const caps = connector.capabilities;
   const { pushed, residue } = splitPredicate(q.where, caps);

@@ -3,6 +3,7 @@ import { csvConnector } from '../../connectors/csv/index.js';
 import { mongodbConnector } from '../../connectors/mongodb/index.js';
 import { parseOptions } from '../../connectors/options.js';
 import { postgresConnector } from '../../connectors/postgres/index.js';
+import { checkBinding } from '../../connectors/registry.js';
 import { sampledFields } from '../../connectors/source-types.js';
 import { optionFaultsOf } from './open.js';
 
@@ -33,6 +34,30 @@ describe('connector options, checked by their JSON Schema', () => {
     for (const file of ['../x.csv', 'a/../../x.csv', 'a/..', '..\\x.csv', 'x.txt', 'a b.csv']) expect(optionFaultsOf(csvConnector, { file, credentials: 'f' }), file).toEqual([{ path: 'file', message: 'must be a .csv path inside the source files folder' }]);
     expect(optionFaultsOf(csvConnector, { file: 'sub/..data.csv', credentials: 'f' })).toEqual([]);
     expect(optionFaultsOf(csvConnector, { file: 'x.csv', credentials: 'f', delimiter: ';;' })).toEqual([{ path: 'delimiter', message: 'must be one character' }]);
+  });
+});
+
+describe('a binding checked against the credential registry', () => {
+  const registry = {
+    pg: { name: 'pg', type: 'postgres', url: 'postgres://u@db/x', departments: ['cong-an'], owner: 'cong-an', reach: { tables: ['cong_an.residents'] } },
+  };
+  const check = (binding: { type: string; options: Record<string, unknown> }, department = 'cong-an') => checkBinding(binding, department, registry, { catalogueDatabase: 'kho' });
+
+  it('gives option faults as paths into the binding, before the credential is looked at', () => {
+    expect(check({ type: 'ftp', options: {} }).faults).toEqual([{ path: 'type', message: 'must be one of postgres, mysql, mongodb, csv, http-json' }]);
+    expect(check({ type: 'postgres', options: { table: 'x y', credentials: 'nobody' } }).faults).toEqual([{ path: 'options.table', message: 'must be a table name' }]);
+  });
+
+  it('answers an unknown credential and one of another department alike, then checks reach on typed options', () => {
+    const unknown = check({ type: 'postgres', options: { schema: 'cong_an', table: 'residents', credentials: 'nope' } });
+    const foreign = check({ type: 'postgres', options: { schema: 'cong_an', table: 'residents', credentials: 'pg' } }, 'tai-chinh');
+    expect(unknown.faults.map((f) => f.path)).toEqual(['options.credentials']);
+    expect(foreign.faults[0]!.message.replace('tai-chinh', 'cong-an')).toBe(unknown.faults[0]!.message);
+    expect(check({ type: 'postgres', options: { schema: 'pg_catalog', table: 'pg_authid', credentials: 'pg' } }).faults.map((f) => f.path)).toEqual(['options.schema']);
+    const allowed = check({ type: 'postgres', options: { schema: 'cong_an', table: 'residents', credentials: 'pg' } });
+    expect(allowed.faults).toEqual([]);
+    expect(allowed.source).toBe(registry.pg);
+    expect(typeof allowed.connect).toBe('function');
   });
 });
 

@@ -108,8 +108,8 @@ describe('names every object already answers to', () => {
 
   it('reads only a source row’s own properties, and refuses a structure as text', () => {
     const fields = [
-      { name: 'constructor', type: 'string' as const, nullable: true },
-      { name: 'note', type: 'string' as const, nullable: true },
+      { name: 'constructor', type: 'string' as const, nullable: true, required: false },
+      { name: 'note', type: 'string' as const, nullable: true, required: false },
     ];
     expect(coerceRow({}, fields)).toEqual({ constructor: null, note: null });
     expect(() => coerceRow({ note: { $ne: 1 } }, fields)).toThrow(/structure/);
