@@ -7,12 +7,15 @@ import { postgresAnswers, startEmbeddedPostgres } from './embedded-postgres.js';
 import { startSampleApi } from './sample-api.js';
 import { loadSampleCatalogue } from './sample-catalogue.js';
 import { sampleRuntimeCredentials } from './sample-credentials.js';
-import { loadSampleSources } from './sample-sources.js';
+import { loadSampleSources, type SampleSourceTargets } from './sample-sources.js';
+import { resolveMongo } from '../server/mongo/resolve-mongo.js';
 
-/** The local sample environment, started by `npm start` when SEED_ON_START is on. */
+/** The local sample environment, started by `npm start` when SEED_ON_START is on, and by `npm run seed`. */
 export interface LocalEnvironment {
   /** The configuration with the sample sources' run-time addresses; explicit SOURCE_CREDENTIALS win. */
   config: Config;
+  /** Where the sample sources live, with the accounts that load them. */
+  sources: SampleSourceTargets;
   /** Loads the sample catalogue into an empty catalogue and any missing sample source. */
   seed(catalogue: CatalogueService): Promise<void>;
   stop(): Promise<void>;
@@ -20,10 +23,13 @@ export interface LocalEnvironment {
 
 /**
  * Starts the sample departments' own systems: the JSON APIs served by this process, land parcels
- * in a database of their own on the local MongoDB, and, without a PostgreSQL server, the Công an
- * and health samples on embedded PGlite.
+ * on a MongoDB server of their own (never the catalogue's: a department's heavy query must not
+ * stall the platform, as a server that does not stop abandoned queries would), and, without a
+ * PostgreSQL server, the Công an and health samples on embedded PGlite.
  */
-export async function startLocalEnvironment(given: Config, logger: Logger, mongoUri: string): Promise<LocalEnvironment> {
+export async function startLocalEnvironment(given: Config, logger: Logger): Promise<LocalEnvironment> {
+  const departmentMongo = await resolveMongo(logger.child({ source: 'department MongoDB' }), { dataDir: join(resolve(given.dataDir), 'department-mongodb') });
+  const mongoUri = departmentMongo.uri;
   const sampleApi = await startSampleApi();
   const runtime = parseSourceRegistry(sampleRuntimeCredentials({ mongoUri, apiUrl: sampleApi.url }), given.sourceFilesDir);
   const sourceCredentials = { ...runtime, ...given.sourceCredentials };
@@ -39,11 +45,13 @@ export async function startLocalEnvironment(given: Config, logger: Logger, mongo
     logger.warn({ postgres: 'pglite' }, 'PostgreSQL does not answer; the sample PostgreSQL sources use embedded PGlite');
   }
   const config: Config = { ...given, sourceCredentials, sampleAdmin };
+  const sources: SampleSourceTargets = { postgresUrl: sampleAdmin.postgresUrl, mysqlUrl: sampleAdmin.mysqlUrl, mongoUri, filesDir: config.sourceFilesDir };
   return {
     config,
+    sources,
     async seed(catalogue) {
       if ((await catalogue.datasets.estimatedDocumentCount()) === 0) await loadSampleCatalogue(catalogue, logger);
-      const reports = await loadSampleSources({ postgresUrl: sampleAdmin.postgresUrl, mysqlUrl: sampleAdmin.mysqlUrl, mongoUri, filesDir: config.sourceFilesDir }, {
+      const reports = await loadSampleSources(sources, {
         force: false,
         logger,
         progress: (source, done, total) => {
@@ -55,6 +63,7 @@ export async function startLocalEnvironment(given: Config, logger: Logger, mongo
     async stop() {
       await sampleApi.close();
       await embeddedPostgres?.stop();
+      await departmentMongo.stop();
     },
   };
 }

@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const client = new MongoClient(mongo.uri, { serverSelectionTimeoutMS: 5000, appName: 'kho-du-lieu-gateway' });
   await client.connect();
   const db = client.db(config.mongoDb);
-  const local = config.seedOnStart ? await startLocalEnvironment(config, logger, mongo.uri) : null;
+  const local = config.seedOnStart ? await startLocalEnvironment(config, logger) : null;
   if (local) config = local.config;
   const gateway = await createGateway(config, logger, db);
   await local?.seed(gateway.catalogue);

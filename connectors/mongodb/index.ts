@@ -2,6 +2,7 @@ import { MongoClient, type Document, type Filter } from 'mongodb';
 import type { RecordField } from '../schema.js';
 import type { JSONSchemaType } from 'ajv';
 import { refuseUnsupported } from '../capabilities.js';
+import { NotSupported } from '../errors.js';
 import type { BindingOptions, Connector, ConnectorCapabilities, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SortKey, SourceField } from '../contract.js';
 import { reachAllows } from '../credentials.js';
 import { COMPARISON_OPERATORS, type Predicate } from '../filter.js';
@@ -38,11 +39,10 @@ function defaultDatabase(url: string | undefined): string {
     return 'test';
   }
 }
-const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Translates the portable filter into a MongoDB filter built only from whitelisted operators
- * ($and $or $nor $eq $ne $lt $lte $gt $gte $in $nin $regex); keys are the dataset's own field
+ * ($and $or $nor $eq $ne $lt $lte $gt $gte $in $nin); keys are the dataset's own field
  * names, values are only ever operands. Comparisons are two-valued like the SQL connectors:
  * `ne` and `nin` exclude null and missing values, so `not` ($nor) agrees with in-process.
  */
@@ -77,10 +77,8 @@ function toMongoFilter(p: Predicate, fields: Map<string, RecordField>): Filter<D
           return { [p.field]: { $in: (p.value as unknown[]).map(value) } };
         case 'nin':
           return { $and: [present, { [p.field]: { $nin: (p.value as unknown[]).map(value) } }] };
-        case 'contains':
-          return { [p.field]: { $regex: escapeRegex(p.value as string) } };
-        case 'startsWith':
-          return { [p.field]: { $regex: `^${escapeRegex(p.value as string)}` } };
+        default:
+          throw new NotSupported(`the operator ${p.op}`);
       }
     }
   }
@@ -100,7 +98,10 @@ function afterFilter(keys: SortKey[], after: unknown[], fields: Map<string, Reco
 
 class MongoConnector implements Connector {
   readonly capabilities: ConnectorCapabilities = {
-    filter: { operators: [...COMPARISON_OPERATORS], and: true, or: true, not: true },
+    // Pattern matches are left to the engine: as $regex they run per document on the server, where
+    // only a full mongod stops them at maxTimeMS, and a client's patterns must not hold a source
+    // past its request.
+    filter: { operators: COMPARISON_OPERATORS.filter((op) => op !== 'contains' && op !== 'startsWith'), and: true, or: true, not: true },
     orderBy: true,
     pagination: true,
     projection: true,

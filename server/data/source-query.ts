@@ -43,7 +43,11 @@ export async function querySource(pooled: PooledSource, dataset: Pick<Dataset, '
   const { connector, breaker } = pooled;
   const caps = connector.capabilities;
   const { pushed, residue } = splitPredicate(q.where, caps);
-  const pushPage = residue === null && caps.orderBy === true && caps.pagination === true;
+  // The source orders and starts after the cursor whenever it can; only the limit needs the whole
+  // predicate pushed, since the residue may drop rows the source would have counted.
+  const pushOrder = caps.orderBy === true;
+  const pushAfter = pushOrder && caps.pagination === true;
+  const pushLimit = pushAfter && residue === null;
   const fieldsInfo = new Map(dataset.fields.map((f) => [f.name, f]));
   const fields = caps.projection ? [...new Set([...q.fields, ...fieldsUsedBy(residue)])] : dataset.fields.map((f) => f.name);
 
@@ -61,23 +65,25 @@ export async function querySource(pooled: PooledSource, dataset: Pick<Dataset, '
   aborted.catch(() => undefined);
 
   const collect = async (): Promise<Row[]> => {
-    const out: Row[] = [];
+    let out: Row[] = [];
     const stream = connector.query({
       fields,
       where: pushed,
-      orderBy: pushPage ? q.orderBy : [],
-      after: pushPage ? q.after : null,
-      limit: pushPage ? q.limit : null,
+      orderBy: pushOrder ? q.orderBy : [],
+      after: pushAfter ? q.after : null,
+      limit: pushLimit ? q.limit : null,
       signal: controller.signal,
     });
+    const order = (a: Row, b: Row) => compareRows(a, b, q.orderBy);
     for await (const row of stream) {
       if (residue && !evaluate(residue, row, fieldsInfo)) continue;
-      if (!pushPage && q.after && !isAfter(row, q.after, q.orderBy)) continue;
+      if (!pushAfter && q.after && !isAfter(row, q.after, q.orderBy)) continue;
       out.push(row);
-      if (pushPage && out.length >= q.limit) break;
+      // In source order the first `limit` rows are the page; otherwise only the best `limit` are kept, so memory stays one page.
+      if (pushOrder && out.length >= q.limit) break;
+      if (!pushOrder && out.length >= 2 * q.limit + 1000) out = out.sort(order).slice(0, q.limit);
     }
-    if (!pushPage) out.sort((a, b) => compareRows(a, b, q.orderBy));
-    return pushPage ? out : out.slice(0, q.limit);
+    return pushOrder ? out : out.sort(order).slice(0, q.limit);
   };
 
   const classified = async (): Promise<Row[]> => {
