@@ -19,8 +19,8 @@ export interface PublishedSourceOptions {
   recordSchema?: Record<string, unknown>;
   /** More of the registration (links, keywords, …). */
   input?: Record<string, unknown>;
-  /** More registry entries beside the source's own. */
-  credentials?: Record<string, CredentialEntry>;
+  /** More registry entries beside the source's own (made from the source, when they need its account). */
+  credentials?: Record<string, CredentialEntry> | ((source: TestSource) => Record<string, CredentialEntry>);
   /** The gateway's own settings; SOURCE_CREDENTIALS is the source's registry. */
   gateway?: GatewayOptions;
 }
@@ -56,7 +56,8 @@ export async function publishedSource(rows: PersonRow[], classification: Classif
   const source = await (options.source ?? ((r, d) => postgresSource(r, undefined, d)))(rows, options.departments ?? [publisher.department]);
   let gw: TestGateway | undefined;
   try {
-    const credentials = { ...source.credentials, ...options.credentials };
+    const more = typeof options.credentials === 'function' ? options.credentials(source) : options.credentials;
+    const credentials = { ...source.credentials, ...more };
     gw = await startTestGateway({ ...options.gateway, env: { SOURCE_CREDENTIALS: JSON.stringify(credentials), ...options.gateway?.env } });
     const started = gw;
     const named = { ...(options.slug ? { slug: options.slug } : {}), ...(options.title ? { title: options.title } : {}), ...(options.recordSchema ? { recordSchema: options.recordSchema } : {}) };
