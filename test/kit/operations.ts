@@ -1,3 +1,5 @@
+import type { AuditVerification } from '../../server/governance/audit-log.js';
+
 /**
  * The GraphQL operations of the public API (API.md), named once for every test. Each selects what
  * any story asserts on, so a test names the operation and its variables and never writes the
@@ -77,13 +79,6 @@ export interface AuditEventNode {
   rowCount: number | null;
   fields: string[] | null;
   queryHash: string | null;
-}
-export interface AuditVerification {
-  ok: boolean;
-  checked: number;
-  firstBrokenSeq: number | null;
-  brokenCount: number;
-  brokenSeqs: number[];
 }
 
 export type AccessRequestInput = {
