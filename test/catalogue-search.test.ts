@@ -88,6 +88,9 @@ describe('catalogue search', () => {
     const schools = await search({ filter: { departments: ['giao-duc-dao-tao'] }, first: 0 });
     expect(either.totalCount).toBe(health.totalCount + schools.totalCount);
     const both = await search({ filter: { departments: ['y-te'], classifications: ['PUBLIC'] }, first: 100 });
+    // Not empty: every() of no edges would hold whatever the filters did.
+    expect(both.totalCount).toBeGreaterThan(0);
+    expect(both.edges).toHaveLength(both.totalCount);
     expect(both.edges.every((e) => e.node.id.startsWith('y-te.'))).toBe(true);
     expect(both.totalCount).toBeLessThan(health.totalCount);
     expect((await search({ filter: { keywords: ['Căn cước'] }, first: 10 })).edges.map((e) => e.node.id)).toEqual(['cong-an.residents']);
