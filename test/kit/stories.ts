@@ -60,7 +60,8 @@ export async function publishedSource(rows: PersonRow[], classification: Classif
     const credentials = { ...source.credentials, ...more };
     gw = await startTestGateway({ ...options.gateway, env: { SOURCE_CREDENTIALS: JSON.stringify(credentials), ...options.gateway?.env } });
     const started = gw;
-    const named = { ...(options.slug ? { slug: options.slug } : {}), ...(options.title ? { title: options.title } : {}), ...(options.recordSchema ? { recordSchema: options.recordSchema } : {}) };
+    const { slug, title, recordSchema } = options;
+    const named = Object.fromEntries(Object.entries({ slug, title, recordSchema }).filter(([, value]) => value !== undefined));
     const datasetId = await started.publishDataset(started.as(publisher).token, inputOver(source, classification, { ...named, ...options.input }));
     return {
       gw: started,
