@@ -1,24 +1,23 @@
 import jwt from 'jsonwebtoken';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, DEVELOPMENT_JWT_SECRET, loadConfig } from '../server/config.js';
 import { datasetInput, REGISTER } from './fixtures.js';
-import { codeOf, startTestGateway, type TestGateway } from './kit.js';
+import { codeOf, dataOf } from './kit.js';
+import { operations } from './kit/operations.js';
+import { analystOfTaiChinh, like } from './kit/personas.js';
+import { withGateway } from './kit/stories.js';
 
-let gw: TestGateway;
-beforeAll(async () => {
-  gw = await startTestGateway();
-});
-afterAll(async () => gw?.close());
-
-const ME = '{ me { id department { code name } roles } }';
+const story = withGateway();
+// Tokens forged or broken by hand are sent as raw bearer strings with story.gw.gql.
+const ME = operations.me.document;
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-function forge(claims: Record<string, unknown>, options: jwt.SignOptions = {}, secret: string = gw.config.jwt.secret!): string {
+function forge(claims: Record<string, unknown>, options: jwt.SignOptions = {}, secret: string = story.gw.config.jwt.secret!): string {
   return jwt.sign({ dept: 'tai-chinh', roles: ['publisher'], ...claims }, secret, {
     algorithm: 'HS256',
     subject: 'mallory',
-    issuer: gw.config.jwt.issuer,
-    audience: gw.config.jwt.audience,
+    issuer: story.gw.config.jwt.issuer,
+    audience: story.gw.config.jwt.audience,
     // jsonwebtoken refuses expiresIn next to an exp claim.
     ...('exp' in claims ? {} : { expiresIn: '5m' }),
     ...options,
@@ -27,16 +26,15 @@ function forge(claims: Record<string, unknown>, options: jwt.SignOptions = {}, s
 
 describe('JWT authentication', () => {
   it('accepts a token from the token command key and describes the caller', async () => {
-    const result = await gw.gql<{ me: unknown }>(ME, undefined, gw.token('an.nguyen', 'tai-chinh', ['analyst', 'steward']));
-    expect(result.errors).toBeUndefined();
-    expect(result.data?.me).toEqual({ id: 'an.nguyen', department: { code: 'tai-chinh', name: 'Sở Tài chính' }, roles: ['ANALYST', 'STEWARD'] });
+    const result = await story.as(like(analystOfTaiChinh, { roles: ['analyst', 'steward'] })).me();
+    expect(dataOf(result).me).toEqual({ id: analystOfTaiChinh.id, department: { code: 'tai-chinh', name: 'Sở Tài chính' }, roles: ['ANALYST', 'STEWARD'] });
   });
 
   const unsigned = () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
     const payload = Buffer.from(
-      JSON.stringify({ sub: 'mallory', dept: 'tai-chinh', roles: ['admin'], iss: gw.config.jwt.issuer, aud: gw.config.jwt.audience, exp: now + 300 }),
+      JSON.stringify({ sub: 'mallory', dept: 'tai-chinh', roles: ['admin'], iss: story.gw.config.jwt.issuer, aud: story.gw.config.jwt.audience, exp: now + 300 }),
     ).toString('base64url');
     return `${header}.${payload}.`;
   };
@@ -49,7 +47,7 @@ describe('JWT authentication', () => {
     ['wrong issuer', () => forge({}, { issuer: 'evil-issuer' })],
     ['expired', () => forge({}, { expiresIn: -120 })],
     ['malformed', () => 'not.a.jwt'],
-    ['no expiry', () => jwt.sign({ dept: 'tai-chinh', roles: ['publisher'] }, gw.config.jwt.secret!, { subject: 'x', issuer: gw.config.jwt.issuer, audience: gw.config.jwt.audience })],
+    ['no expiry', () => jwt.sign({ dept: 'tai-chinh', roles: ['publisher'] }, story.gw.config.jwt.secret!, { subject: 'x', issuer: story.gw.config.jwt.issuer, audience: story.gw.config.jwt.audience })],
     ['unknown role', () => forge({ roles: ['superuser'] })],
     ['missing department', () => forge({ dept: undefined })],
     ['an expiry beyond the maximum lifetime', () => forge({ exp: 1e308 }, { noTimestamp: true })],
@@ -60,36 +58,36 @@ describe('JWT authentication', () => {
   for (const [name, make] of cases) {
     it(`refuses a request with ${name} as UNAUTHENTICATED and does nothing`, async () => {
       const input = datasetInput({ slug: `x-${name.replace(/\s+/g, '-')}` });
-      const result = await gw.gql(REGISTER, { input }, make());
+      const result = await story.gw.gql(REGISTER, { input }, make());
       expect(result.status).toBe(401);
       expect(codeOf(result)).toBe('UNAUTHENTICATED');
       expect(result.data ?? null).toBeNull();
-      expect(await gw.catalogue.datasets.countDocuments({ slug: input['slug'] as string })).toBe(0);
+      expect(await story.gw.catalogue.datasets.countDocuments({ slug: input['slug'] as string })).toBe(0);
     });
   }
 
   it('names the reason when a token lives too long or has critical extensions', async () => {
-    const far = await gw.gql(ME, undefined, forge({ exp: nowSeconds() + 2 * gw.config.jwt.maxLifetimeSeconds }, { noTimestamp: true }));
+    const far = await story.gw.gql(ME, undefined, forge({ exp: nowSeconds() + 2 * story.gw.config.jwt.maxLifetimeSeconds }, { noTimestamp: true }));
     expect(far.errors?.[0]?.message).toMatch(/expiry \(exp\) is more than the maximum lifetime/);
-    const long = await gw.gql(ME, undefined, forge({}, { expiresIn: gw.config.jwt.maxLifetimeSeconds + gw.config.jwt.clockToleranceSeconds + 60 }));
+    const long = await story.gw.gql(ME, undefined, forge({}, { expiresIn: story.gw.config.jwt.maxLifetimeSeconds + story.gw.config.jwt.clockToleranceSeconds + 60 }));
     expect(long.errors?.[0]?.message).toMatch(/lifetime \(exp - iat\) exceeds the maximum/);
-    const crit = await gw.gql(ME, undefined, forge({}, { header: { alg: 'HS256', crit: ['b64'] } }));
+    const crit = await story.gw.gql(ME, undefined, forge({}, { header: { alg: 'HS256', crit: ['b64'] } }));
     expect(crit.errors?.[0]?.message).toMatch(/crit/);
-    const longest = await gw.gql(ME, undefined, forge({}, { expiresIn: gw.config.jwt.maxLifetimeSeconds }));
+    const longest = await story.gw.gql(ME, undefined, forge({}, { expiresIn: story.gw.config.jwt.maxLifetimeSeconds }));
     expect(longest.errors).toBeUndefined();
   });
 
   it('will not sign a token longer than the maximum lifetime', () => {
-    expect(() => gw.token('an', 'tai-chinh', ['analyst'], gw.config.jwt.maxLifetimeSeconds + 1)).toThrow(/at most/);
+    expect(() => story.gw.token('an', 'tai-chinh', ['analyst'], story.gw.config.jwt.maxLifetimeSeconds + 1)).toThrow(/at most/);
   });
 
   it('tolerates a few seconds of clock skew (two minutes is refused above)', async () => {
     const slightlyExpired = forge({}, { expiresIn: -5 });
-    expect((await gw.gql(ME, undefined, slightlyExpired)).errors).toBeUndefined();
+    expect((await story.gw.gql(ME, undefined, slightlyExpired)).errors).toBeUndefined();
   });
 
   it('refuses a malformed Authorization header', async () => {
-    const response = await fetch(`${gw.base}/graphql`, {
+    const response = await fetch(`${story.gw.base}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Basic YWRtaW46YWRtaW4=' },
       body: JSON.stringify({ query: ME }),

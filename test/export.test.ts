@@ -1,28 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
-import { startTestGateway, type TestGateway } from './kit.js';
-import { PEOPLE_SCHEMA, peopleRows } from './sample-rows.js';
-import { postgresSource, type TestSource } from './sources.js';
+import { analystOfTaiChinh, officerOfCongAn } from './kit/personas.js';
+import { withPublishedSource } from './kit/stories.js';
+import { peopleRows } from './sample-rows.js';
 
-const rows = peopleRows(2500);
-let source: TestSource;
-let gw: TestGateway;
-let owner: string;
+const people = withPublishedSource(peopleRows(2500), 'RESTRICTED', { title: 'Dân cư thử nghiệm' });
+const rows = people.rows;
+const owner = people.as(officerOfCongAn);
 
-beforeAll(async () => {
-  source = await postgresSource(rows);
-  gw = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify(source.credentials) } });
-  owner = gw.token('officer', 'cong-an', ['analyst', 'publisher']);
-  const input = { slug: 'people', title: 'Dân cư thử nghiệm', description: 'Thử nghiệm.', classification: 'RESTRICTED', recordSchema: PEOPLE_SCHEMA, connector: source.connector };
-  await gw.publishDataset(owner, input);
-});
-
-afterAll(async () => {
-  await gw?.close();
-  await source?.drop();
-});
-
-const get = (path: string, token: string | null = owner) => fetch(`${gw.base}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+const get = (path: string, token: string | null = owner.token) => fetch(`${people.gw.base}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
 
 describe('streaming export', () => {
   it('streams every row as NDJSON across several source pages', async () => {
@@ -53,7 +39,7 @@ describe('streaming export', () => {
       expect(body.errors[0]!.extensions.code).toBe(code);
     };
     await expectError(await get('/export/cong-an.people.ndjson', null), 401, 'UNAUTHENTICATED');
-    await expectError(await get('/export/cong-an.people.ndjson', gw.token('x', 'tai-chinh', ['analyst'])), 403, 'FORBIDDEN');
+    await expectError(await get('/export/cong-an.people.ndjson', people.as(analystOfTaiChinh).token), 403, 'FORBIDDEN');
     await expectError(await get('/export/cong-an.nothing.csv'), 404, 'NOT_FOUND');
     await expectError(await get('/export/cong-an.people.xlsx'), 400, 'BAD_USER_INPUT');
     await expectError(await get(`/export/cong-an.people.ndjson?where=${encodeURIComponent('{"$where":"1"}')}`), 400, 'BAD_USER_INPUT');

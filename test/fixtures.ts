@@ -1,3 +1,5 @@
+import { operations } from './kit/operations.js';
+
 /** A valid dataset registration, to be varied by each test. */
 export function datasetInput(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -24,8 +26,5 @@ export function datasetInput(overrides: Record<string, unknown> = {}): Record<st
   };
 }
 
-export const REGISTER = /* GraphQL */ `
-  mutation Register($input: DatasetInput!) {
-    registerDataset(input: $input) { id status department { code } fields { name type pii nullable } }
-  }
-`;
+/** The registration document, for suites that send it with tokens of their own. */
+export const REGISTER = operations.registerDataset.document;

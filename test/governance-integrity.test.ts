@@ -5,29 +5,15 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../server/logger.js';
 import { AuditLog } from '../server/audit/audit-log.js';
 import { RecordsService } from '../server/data/records-service.js';
-import { codeOf, startTestGateway, type TestGateway } from './kit.js';
-import { PEOPLE_SCHEMA, peopleRows } from './sample-rows.js';
-import { postgresSource, type TestSource } from './sources.js';
+import { codeOf, dataOf, startTestGateway } from './kit.js';
+import { admin, analystOfTaiChinh, like, officerOfCongAn, stewardOfCongAn } from './kit/personas.js';
+import { withPublishedSource } from './kit/stories.js';
+import { peopleRows } from './sample-rows.js';
 
 const PURPOSE = 'Thanh tra chuyên ngành về cư trú (Luật Cư trú 2020)';
-const rows = peopleRows(50);
-let source: TestSource;
-let gw: TestGateway;
-let steward: string;
-let admin: string;
 let webhook: Server;
 const delivered: { type: string }[] = [];
 let webhookCalls = 0;
-
-const until = () => new Date(Date.now() + 7 * 86_400_000).toISOString();
-const REQUEST = 'mutation($input: AccessRequestInput!) { requestAccess(input: $input) { id } }';
-
-async function request(analystId: string): Promise<{ id: string; token: string }> {
-  const token = gw.token(analystId, 'tai-chinh', ['analyst']);
-  const result = await gw.gql<{ requestAccess: { id: string } }>(REQUEST, { input: { datasetId: 'cong-an.people', fields: ['district'], purpose: PURPOSE, until: until() } }, token);
-  expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
-  return { id: result.data!.requestAccess.id, token };
-}
 
 beforeAll(async () => {
   // A steward's webhook that fails its first two deliveries, to prove retries and that requests never wait on it.
@@ -42,47 +28,50 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
-  source = await postgresSource(rows);
-  gw = await startTestGateway({
-    env: { SOURCE_CREDENTIALS: JSON.stringify(source.credentials), STEWARD_WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook` },
-  });
-  steward = gw.token('binh', 'cong-an', ['steward']);
-  admin = gw.token('root', 'platform', ['admin']);
-  const publisher = gw.token('pub', 'cong-an', ['publisher']);
-  const input = { slug: 'people', title: 'Dân cư', description: 'Thử nghiệm.', classification: 'CONFIDENTIAL', recordSchema: PEOPLE_SCHEMA, connector: source.connector };
-  await gw.publishDataset(publisher, input);
 });
 
 afterAll(async () => {
-  await gw?.close();
-  await source?.drop();
   webhook?.closeAllConnections();
   await new Promise<void>((resolve) => webhook?.close(() => resolve()));
 });
+
+const people = withPublishedSource(peopleRows(50), 'CONFIDENTIAL', () => ({
+  gateway: { env: { STEWARD_WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook` } },
+}));
+const steward = people.as(stewardOfCongAn);
+const platformAdmin = people.as(admin);
+
+const until = () => new Date(Date.now() + 7 * 86_400_000).toISOString();
+const access = { datasetId: 'cong-an.people', fields: ['district'], purpose: PURPOSE };
+
+/** A request of a Sở Tài chính analyst named `analystId`. */
+async function request(analystId: string): Promise<{ id: string }> {
+  const analyst = people.as(like(analystOfTaiChinh, { id: analystId }));
+  return { id: dataOf(await analyst.requestAccess({ input: { ...access, until: until() } })).requestAccess.id };
+}
 
 describe('request transitions', () => {
   it('lets exactly one of a racing approval and rejection win, and grants only on approval', async () => {
     for (let round = 0; round < 8; round++) {
       const { id } = await request(`racer-${round}`);
-      const approve = () => gw.gql('mutation($id: ID!) { approveAccessRequest(id: $id) { id } }', { id }, steward);
-      const reject = () => gw.gql('mutation($id: ID!) { rejectAccessRequest(id: $id, reason: "Không đủ căn cứ") { id } }', { id }, admin);
+      const approve = () => steward.approveAccessRequest({ id });
+      const reject = () => platformAdmin.rejectAccessRequest({ id, reason: 'Không đủ căn cứ' });
       // Which one is sent first alternates, so neither always has a head start.
       const [approved, rejected] = round % 2 === 0 ? await Promise.all([approve(), reject()]) : (await Promise.all([reject(), approve()])).reverse();
       const winners = [approved!, rejected!].filter((r) => !r.errors);
       expect(winners).toHaveLength(1);
       expect(codeOf([approved!, rejected!].find((r) => r.errors)!)).toBe('CONFLICT');
-      const stored = await gw.access.requests.findOne({ _id: id });
-      const grants = await gw.access.grants.countDocuments({ requestId: id, active: true });
+      const stored = await people.gw.access.requests.findOne({ _id: id });
+      const grants = await people.gw.access.grants.countDocuments({ requestId: id, active: true });
       expect(grants).toBe(stored!.status === 'APPROVED' ? 1 : 0);
-      expect(await gw.access.grants.countDocuments({ requestId: id })).toBe(grants);
+      expect(await people.gw.access.grants.countDocuments({ requestId: id })).toBe(grants);
     }
   });
 
   it('does not let anyone approve their own request, whatever roles they hold', async () => {
-    const both = gw.token('double-hat', 'tai-chinh', ['analyst', 'steward', 'admin']);
-    const result = await gw.gql<{ requestAccess: { id: string } }>(REQUEST, { input: { datasetId: 'cong-an.people', fields: ['district'], purpose: PURPOSE, until: until() } }, both);
-    const id = result.data!.requestAccess.id;
-    const own = await gw.gql('mutation($id: ID!) { approveAccessRequest(id: $id) { id } }', { id }, both);
+    const both = people.as(like(analystOfTaiChinh, { id: 'double-hat', roles: ['analyst', 'steward', 'admin'] }));
+    const id = dataOf(await both.requestAccess({ input: { ...access, until: until() } })).requestAccess.id;
+    const own = await both.approveAccessRequest({ id });
     expect(codeOf(own)).toBe('FORBIDDEN');
     expect(own.errors![0]!.message).toMatch(/own/);
   });
@@ -91,7 +80,7 @@ describe('request transitions', () => {
     const started = Date.now();
     const { id } = await request('hooked');
     expect(Date.now() - started).toBeLessThan(1000);
-    await gw.gql('mutation($id: ID!) { rejectAccessRequest(id: $id, reason: "Thiếu căn cứ") { id } }', { id }, steward);
+    dataOf(await steward.rejectAccessRequest({ id, reason: 'Thiếu căn cứ' }));
     for (let i = 0; i < 60 && !delivered.some((d) => d.type === 'access.rejected' && (d as { requestId?: string }).requestId === id); i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
@@ -103,40 +92,40 @@ describe('request transitions', () => {
 
 describe('the audit chain', () => {
   it('detects an event changed in the database at that event', async () => {
-    const ok = await gw.auditLog.verify();
+    const ok = await people.gw.auditLog.verify();
     expect(ok.ok).toBe(true);
     expect(ok.checked).toBeGreaterThan(5);
     const target = 4;
-    const original = await gw.auditLog.events.findOne({ _id: target });
-    await gw.auditLog.events.updateOne({ _id: target }, { $set: { actor: 'someone-else' } });
+    const original = await people.gw.auditLog.events.findOne({ _id: target });
+    await people.gw.auditLog.events.updateOne({ _id: target }, { $set: { actor: 'someone-else' } });
     // The walk goes on past the break and reports that event alone: its stored hash still links on.
-    expect(await gw.auditLog.verify()).toEqual({ ok: false, checked: ok.checked, firstBrokenSeq: target, brokenCount: 1, brokenSeqs: [target] });
+    expect(await people.gw.auditLog.verify()).toEqual({ ok: false, checked: ok.checked, firstBrokenSeq: target, brokenCount: 1, brokenSeqs: [target] });
     // Recomputing the plain hash does not help: the chain is keyed. It also cuts the next back-link.
-    await gw.auditLog.events.updateOne({ _id: target }, { $set: { hash: 'f'.repeat(64) } });
-    expect(await gw.auditLog.verify()).toMatchObject({ ok: false, firstBrokenSeq: target, brokenSeqs: [target, target + 1] });
-    await gw.auditLog.events.replaceOne({ _id: target }, original!);
-    expect((await gw.auditLog.verify()).ok).toBe(true);
+    await people.gw.auditLog.events.updateOne({ _id: target }, { $set: { hash: 'f'.repeat(64) } });
+    expect(await people.gw.auditLog.verify()).toMatchObject({ ok: false, firstBrokenSeq: target, brokenSeqs: [target, target + 1] });
+    await people.gw.auditLog.events.replaceOne({ _id: target }, original!);
+    expect((await people.gw.auditLog.verify()).ok).toBe(true);
   });
 
   it('detects a deleted event at its sequence number, in the middle or at the end', async () => {
-    const middle = await gw.auditLog.events.findOne({ _id: 3 });
-    await gw.auditLog.events.deleteOne({ _id: 3 });
-    expect(await gw.auditLog.verify()).toMatchObject({ ok: false, firstBrokenSeq: 3, brokenCount: 1, brokenSeqs: [3] });
-    await gw.auditLog.events.insertOne(middle!);
-    const last = (await gw.auditLog.events.find({}, { sort: { _id: -1 }, limit: 1 }).toArray())[0]!;
-    await gw.auditLog.events.deleteOne({ _id: last._id });
-    expect(await gw.auditLog.verify()).toMatchObject({ ok: false, firstBrokenSeq: last._id, brokenCount: 1, brokenSeqs: [last._id] });
-    await gw.auditLog.events.insertOne(last);
-    expect((await gw.auditLog.verify()).ok).toBe(true);
+    const middle = await people.gw.auditLog.events.findOne({ _id: 3 });
+    await people.gw.auditLog.events.deleteOne({ _id: 3 });
+    expect(await people.gw.auditLog.verify()).toMatchObject({ ok: false, firstBrokenSeq: 3, brokenCount: 1, brokenSeqs: [3] });
+    await people.gw.auditLog.events.insertOne(middle!);
+    const last = (await people.gw.auditLog.events.find({}, { sort: { _id: -1 }, limit: 1 }).toArray())[0]!;
+    await people.gw.auditLog.events.deleteOne({ _id: last._id });
+    expect(await people.gw.auditLog.verify()).toMatchObject({ ok: false, firstBrokenSeq: last._id, brokenCount: 1, brokenSeqs: [last._id] });
+    await people.gw.auditLog.events.insertOne(last);
+    expect((await people.gw.auditLog.verify()).ok).toBe(true);
   });
 
   it('stays one unbroken chain with two gateway processes appending at once', async () => {
-    const second = await startTestGateway({ dbName: gw.db.databaseName });
+    const second = await startTestGateway({ dbName: people.gw.db.databaseName });
     try {
-      const before = (await gw.auditLog.verify()).checked;
+      const before = (await people.gw.auditLog.verify()).checked;
       const entry = (i: number) => ({ actor: `appender-${i % 2}`, actorDepartment: 'platform', action: 'test.append', detail: { i } });
-      await Promise.all(Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? gw.auditLog : second.auditLog).append(entry(i))));
-      const result = await gw.auditLog.verify();
+      await Promise.all(Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? people.gw.auditLog : second.auditLog).append(entry(i))));
+      const result = await people.gw.auditLog.verify();
       expect(result).toEqual({ ok: true, checked: before + 300, firstBrokenSeq: null, brokenCount: 0, brokenSeqs: [] });
     } finally {
       await second.detach();
@@ -147,16 +136,17 @@ describe('the audit chain', () => {
     // The same service as the gateway's, but its audit trail on a connection that is closed.
     const broken = new MongoClient(inject('mongoUri'));
     await broken.connect();
-    const brokenLog = new AuditLog(broken.db(gw.db.databaseName), gw.config.governance.auditSecret);
+    const brokenLog = new AuditLog(broken.db(people.gw.db.databaseName), people.gw.config.governance.auditSecret);
     await broken.close();
+    const { gw } = people;
     const records = new RecordsService(gw.catalogue, gw.config, createLogger('silent'), gw.access, gw.sources, (e) => brokenLog.append(e));
-    const owner = { id: 'officer', department: 'cong-an', roles: ['analyst' as const] };
+    const owner = officerOfCongAn;
     try {
       await expect(records.records(owner, { dataset: 'cong-an.people', first: 5 }, new AbortController().signal)).rejects.toMatchObject({ code: 'SOURCE_UNAVAILABLE' });
     } finally {
       await broken.close();
     }
-    const working = await gw.records.records(owner, { dataset: 'cong-an.people', first: 5 }, new AbortController().signal);
+    const working = await people.gw.records.records(owner, { dataset: 'cong-an.people', first: 5 }, new AbortController().signal);
     expect(working.edges).toHaveLength(5);
   });
 });

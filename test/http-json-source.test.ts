@@ -6,7 +6,9 @@ import type { SourceCredential } from '../connectors/credentials.js';
 import { httpJsonConnector, MAX_RESPONSE_BYTES_LIMIT } from '../connectors/http-json/index.js';
 import { MAX_REDIRECTS } from '../connectors/http-json/page.js';
 import { openConnector, optionFaultsOf } from './connectors/open.js';
-import { codeOf, startTestGateway, type TestGateway } from './kit.js';
+import { codeOf } from './kit.js';
+import { analystOfYTe, publisherOfYTe } from './kit/personas.js';
+import { withGateway } from './kit/stories.js';
 
 /** A misbehaving department API, one path per failure, counting the requests it gets. */
 const hits: Record<string, number> = {};
@@ -15,8 +17,6 @@ const items = Array.from({ length: 30 }, (_, i) => ({ code: `CS${String(i).padSt
 const SOURCE_SECRET = 'noi-dung-bi-mat-cua-nguon';
 let api: Server;
 let base: string;
-let gw: TestGateway;
-let reader: string;
 let lastAuthorization: string | undefined;
 
 beforeAll(async () => {
@@ -70,16 +70,20 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(api.address() as AddressInfo).port}`;
-  gw = await startTestGateway({
-    env: {
-      SOURCE_CREDENTIALS: JSON.stringify({ api: { type: 'http-json', url: base, departments: ['y-te'], reach: { pathPrefix: '/' } } }),
-      SOURCE_TIMEOUT_MS: '3000',
-      SOURCE_BREAKER_THRESHOLD: '2',
-      SOURCE_BREAKER_HALF_OPEN_MS: '60000',
-    },
-  });
-  reader = gw.token('r', 'y-te', ['analyst']);
-  const publisher = gw.token('p', 'y-te', ['publisher']);
+});
+
+const story = withGateway(() => ({
+  env: {
+    SOURCE_CREDENTIALS: JSON.stringify({ api: { type: 'http-json', url: base, departments: ['y-te'], reach: { pathPrefix: '/' } } }),
+    SOURCE_TIMEOUT_MS: '3000',
+    SOURCE_BREAKER_THRESHOLD: '2',
+    SOURCE_BREAKER_HALF_OPEN_MS: '60000',
+  },
+}));
+const reader = story.as(analystOfYTe);
+
+beforeAll(async () => {
+  const publisher = story.as(publisherOfYTe);
   for (const path of ['flaky', 'cut', 'huge', 'declared-huge', 'elsewhere', 'down', 'html', 'not-objects', 'next-number', 'no-items', 'loop', 'redirect-in', 'redirect-loop']) {
     const input = {
       slug: path,
@@ -89,18 +93,16 @@ beforeAll(async () => {
       recordSchema: { type: 'object', required: ['code', 'name'], properties: { code: { type: 'string' }, name: { type: 'string' } } },
       connector: { type: 'http-json', options: { credentials: 'api', path: `/${path}`, maxResponseBytes: 4096 } },
     };
-    await gw.publishDataset(publisher, input);
+    await story.gw.publishDataset(publisher.token, input);
   }
 });
 
 afterAll(async () => {
-  await gw?.close();
   api?.closeAllConnections();
   await new Promise<void>((resolve) => api?.close(() => resolve()));
 });
 
-const read = (path: string) =>
-  gw.gql<{ records: { edges: unknown[] } }>('query($d: ID!) { records(dataset: $d, first: 100) { edges { node } } }', { d: `y-te.${path}` }, reader);
+const read = (path: string) => reader.records({ dataset: `y-te.${path}`, first: 100 });
 
 describe('http-json connector against a misbehaving API', () => {
   it('retries a 5xx answer and then serves the data', async () => {

@@ -1,43 +1,40 @@
 import { GraphQLError } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { badInput } from '../server/errors.js';
 import { createMaskError } from '../server/http/error-masking.js';
 import { createLogger } from '../server/logger.js';
 import { startJavaMongo } from '../server/mongo/java-server.js';
-import { codeOf, startTestGateway, type TestGateway } from './kit.js';
+import { codeOf, startTestGateway } from './kit.js';
+import { analystOfTaiChinh } from './kit/personas.js';
+import { withGateway } from './kit/stories.js';
 
-let gw: TestGateway;
-let token: string;
-beforeAll(async () => {
-  gw = await startTestGateway({ env: { MAX_BODY_BYTES: '4096', QUERY_MAX_DEPTH: '4', QUERY_MAX_ALIASES: '3' } });
-  token = gw.token('an', 'tai-chinh', ['analyst']);
-});
-afterAll(async () => gw?.close());
+const story = withGateway({ env: { MAX_BODY_BYTES: '4096', QUERY_MAX_DEPTH: '4', QUERY_MAX_ALIASES: '3' } });
+const analyst = story.as(analystOfTaiChinh);
 
 describe('HTTP endpoints', () => {
   it('answers /healthz and /readyz while MongoDB is up', async () => {
-    expect((await fetch(`${gw.base}/healthz`)).status).toBe(200);
-    expect((await fetch(`${gw.base}/readyz`)).status).toBe(200);
+    expect((await fetch(`${story.gw.base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${story.gw.base}/readyz`)).status).toBe(200);
   });
 
   it('shows GraphiQL to a browser', async () => {
-    const response = await fetch(`${gw.base}/graphql`, { headers: { accept: 'text/html' } });
+    const response = await fetch(`${story.gw.base}/graphql`, { headers: { accept: 'text/html' } });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('GraphiQL');
   });
 
   it('counts operations by name in /metrics', async () => {
-    await gw.gql('query WhoAmI { me { id } }', undefined, token);
-    const text = await (await fetch(`${gw.base}/metrics`)).text();
+    await analyst.gql('query WhoAmI { me { id } }');
+    const text = await (await fetch(`${story.gw.base}/metrics`)).text();
     expect(text).toMatch(/graphql_operations_total\{operation="WhoAmI",type="query",outcome="ok"\} 1/);
     expect(text).toMatch(/graphql_operation_duration_seconds_count\{operation="WhoAmI",type="query"\} 1/);
     expect(text).toMatch(/http_requests_total\{method="POST",route="\/graphql",status="200"\}/);
   });
 
   it('echoes a request id, or makes one', async () => {
-    const given = await fetch(`${gw.base}/healthz`, { headers: { 'x-request-id': 'abc-123' } });
+    const given = await fetch(`${story.gw.base}/healthz`, { headers: { 'x-request-id': 'abc-123' } });
     expect(given.headers.get('x-request-id')).toBe('abc-123');
-    const made = await fetch(`${gw.base}/healthz`);
+    const made = await fetch(`${story.gw.base}/healthz`);
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
@@ -45,9 +42,9 @@ describe('HTTP endpoints', () => {
 describe('query limits', () => {
   it('refuses a body larger than the limit with 413', async () => {
     const query = `{ me { id } } # ${'x'.repeat(5000)}`;
-    const response = await fetch(`${gw.base}/graphql`, {
+    const response = await fetch(`${story.gw.base}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${analyst.token}` },
       body: JSON.stringify({ query }),
     });
     expect(response.status).toBe(413);
@@ -57,17 +54,17 @@ describe('query limits', () => {
 
   it('refuses a query deeper than the limit', async () => {
     const deep = '{ datasets { edges { node { department { code } fields { name mask { strategy } } } } } }';
-    expect(codeOf(await gw.gql(deep, undefined, token))).toBe('BAD_USER_INPUT');
-    expect(codeOf(await gw.gql('{ me { department { code } } }', undefined, token))).toBeUndefined();
+    expect(codeOf(await analyst.gql(deep))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await analyst.gql('{ me { department { code } } }'))).toBeUndefined();
   });
 
   it('refuses too many aliases', async () => {
     const aliased = `{ ${Array.from({ length: 5 }, (_, i) => `a${i}: me { id }`).join(' ')} }`;
-    expect(codeOf(await gw.gql(aliased, undefined, token))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await analyst.gql(aliased))).toBe('BAD_USER_INPUT');
   });
 
   it('reports syntax errors as BAD_USER_INPUT without internals', async () => {
-    const result = await gw.gql('{ me { id ', undefined, token);
+    const result = await analyst.gql('{ me { id ');
     expect(codeOf(result)).toBe('BAD_USER_INPUT');
     const raw = JSON.stringify(result.errors);
     expect(raw).not.toMatch(/stack|mongodb:\/\/|at .*\.ts:/);

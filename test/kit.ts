@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { MongoClient, type Db } from 'mongodb';
 import type { DestinationStream } from 'pino';
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { loadSampleCatalogue, readSampleCatalogue } from '../datasets/sample-catalogue.js';
 import { signToken } from '../server/auth/jwt.js';
 import type { Principal, Role } from '../server/auth/principal.js';
@@ -11,6 +11,8 @@ import { sampleRuntimeCredentials } from '../datasets/sample-credentials.js';
 import { LOCAL_SOURCE_CREDENTIALS, loadConfig, type Config } from '../server/config.js';
 import { createGateway } from '../server/gateway.js';
 import { createLogger } from '../server/logger.js';
+import { operations, type DataOf, type OperationName, type VariablesOf } from './kit/operations.js';
+import type { Persona } from './kit/personas.js';
 
 /**
  * Without SOURCE_CREDENTIALS of its own, a test gateway has the sample registry (so the sample
@@ -33,6 +35,61 @@ export interface GqlResult<T = Record<string, unknown>> {
 }
 
 export type TestGateway = Awaited<ReturnType<typeof startTestGateway>>;
+
+type OperationCall<N extends OperationName> = (variables?: VariablesOf<N>) => Promise<GqlResult<DataOf<N>>>;
+
+/** A persona at a gateway: every shared operation as a method, sent with the persona's token. */
+export type Actor = { [N in OperationName]: OperationCall<N> } & {
+  readonly persona: Persona;
+  /** The bearer token, for what is not GraphQL (export, raw requests). */
+  readonly token: string;
+  /** A document of the test's own (literals, typed `data` fields, limits). */
+  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>): Promise<GqlResult<T>>;
+};
+
+/**
+ * An actor bound to the gateway `gateway()` returns when it acts, so a story can name its actors
+ * before the gateway has started; the token is minted once, at the first request.
+ */
+export function actorOf(gateway: () => TestGateway, persona: Persona): Actor {
+  let token: string | undefined;
+  const bearer = () => (token ??= gateway().token(persona.id, persona.department, persona.roles));
+  const gql = <T,>(query: string, variables?: Record<string, unknown>) => gateway().gql<T>(query, variables, bearer());
+  const call =
+    <N extends OperationName>(name: N): OperationCall<N> =>
+    (variables) =>
+      gql<DataOf<N>>(operations[name].document, variables);
+  const calls: { [N in OperationName]: OperationCall<N> } = {
+    me: call('me'),
+    departments: call('departments'),
+    searchDatasets: call('searchDatasets'),
+    dataset: call('dataset'),
+    registerDataset: call('registerDataset'),
+    updateDataset: call('updateDataset'),
+    publishDataset: call('publishDataset'),
+    deprecateDataset: call('deprecateDataset'),
+    checkDatasetHealth: call('checkDatasetHealth'),
+    requestAccess: call('requestAccess'),
+    approveAccessRequest: call('approveAccessRequest'),
+    rejectAccessRequest: call('rejectAccessRequest'),
+    withdrawAccessRequest: call('withdrawAccessRequest'),
+    revokeGrant: call('revokeGrant'),
+    accessRequests: call('accessRequests'),
+    grants: call('grants'),
+    records: call('records'),
+    auditEvents: call('auditEvents'),
+    verifyAuditLog: call('verifyAuditLog'),
+  };
+  // Not Object.assign: it would read the token getter, and mint, before the gateway is up.
+  return {
+    ...calls,
+    persona,
+    gql,
+    get token() {
+      return bearer();
+    },
+  };
+}
 
 /**
  * Starts the whole gateway on port 0 over a fresh database of the run's MongoDB, so each test
@@ -65,10 +122,10 @@ export async function startTestGateway(options: { env?: Record<string, string>; 
 
   /** Registers and publishes a dataset as `token`'s principal, failing the test on any error. */
   async function publishDataset(token: string, input: Record<string, unknown>): Promise<string> {
-    const registered = await gql<{ registerDataset: { id: string } }>('mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }', { input }, token);
+    const registered = await gql<DataOf<'registerDataset'>>(operations.registerDataset.document, { input }, token);
     if (registered.errors) throw new Error(`registerDataset failed: ${JSON.stringify(registered.errors)}`);
     const id = registered.data!.registerDataset.id;
-    const published = await gql('mutation($id: ID!) { publishDataset(id: $id) { id } }', { id }, token);
+    const published = await gql(operations.publishDataset.document, { id }, token);
     if (published.errors) throw new Error(`publishDataset failed: ${JSON.stringify(published.errors)}`);
     return id;
   }
@@ -81,7 +138,7 @@ export async function startTestGateway(options: { env?: Record<string, string>; 
     await client.close();
   }
 
-  return {
+  const self = {
     base,
     config,
     db,
@@ -97,8 +154,21 @@ export async function startTestGateway(options: { env?: Record<string, string>; 
       await db.dropDatabase().catch(() => undefined);
       await detach();
     },
+    /** `persona` at this gateway. */
+    as: (persona: Persona): Actor => actorOf(() => self, persona),
   };
+  return self;
 }
 
 /** The first error code of a GraphQL result, for terse assertions. */
 export const codeOf = (result: GqlResult<unknown>): string | undefined => result.errors?.[0]?.extensions?.code;
+
+/** The data of a result that must have succeeded; the test fails with the errors otherwise. */
+export function dataOf<T>(result: GqlResult<T>): T {
+  expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+  expect(result.data).toBeTruthy();
+  return result.data!;
+}
+
+/** The paths of the first error's details, for asserting which inputs were refused. */
+export const pathsOf = (result: GqlResult<unknown>): string[] => result.errors?.[0]?.extensions?.details?.map((d) => d.path) ?? [];

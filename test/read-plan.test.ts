@@ -1,63 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../server/auth/principal.js';
 import type { Dataset } from '../server/catalogue/dataset.js';
-import { fieldsOf, type RecordSchema } from '../server/catalogue/record-schema.js';
 import { DataCursors, type CursorScope } from '../server/data/data-cursor.js';
 import { planRead } from '../server/data/read-plan.js';
 import { parseReadRequest, type ReadRequest } from '../server/data/read-request.js';
-import { maskValue } from '../server/governance/masks.js';
 import { decideRead, type Grant } from '../server/governance/policy.js';
+import { GRANT_PURPOSE, residentsDataset, residentsGrant } from './kit/catalogue-entries.js';
+import { analystOfTaiChinh, officerOfCongAn } from './kit/personas.js';
 
-/** Unit specs of the pure parts of a read: request parsing, policy decision, plan, masks, cursors. */
-const schema: RecordSchema = {
-  type: 'object',
-  required: ['citizenId', 'fullName', 'district', 'birthYear'],
-  properties: {
-    citizenId: { type: 'string', 'x-pii': true, 'x-mask': { strategy: 'PARTIAL', keepStart: 3, keepEnd: 3 } },
-    fullName: { type: 'string', 'x-pii': true },
-    district: { type: 'string' },
-    birthYear: { type: 'integer' },
-    note: { type: ['string', 'null'] },
-  },
-};
-const dataset = (classification: Dataset['classification']): Dataset => ({
-  id: 'cong-an.residents',
-  slug: 'residents',
-  department: 'cong-an',
-  title: 'Dân cư',
-  description: 'Cư dân.',
-  classification,
-  themes: [],
-  keywords: [],
-  recordSchema: schema,
-  fields: fieldsOf(schema),
-  connector: { type: 'postgres', options: { table: 'residents', credentials: 'residents-db', keyField: 'citizenId' } },
-  links: [],
-  status: 'PUBLISHED',
-  version: 1,
-  createdBy: 'pub',
-  createdAt: new Date(),
-  updatedAt: new Date(),
-});
-const owner: Principal = { id: 'officer', department: 'cong-an', roles: ['analyst'] };
-const analyst: Principal = { id: 'an', department: 'tai-chinh', roles: ['analyst'] };
-const PURPOSE = 'Xác minh người đại diện theo pháp luật';
-const grant: Grant = {
-  _id: 'grant_1',
-  requestId: 'req_1',
-  datasetId: 'cong-an.residents',
-  datasetDepartment: 'cong-an',
-  granteeId: 'an',
-  granteeDepartment: 'tai-chinh',
-  fields: ['citizenId', 'district', 'birthYear'],
-  rowFilter: { district: { eq: 'Quận 1' } },
-  masks: [{ field: 'citizenId', strategy: 'PARTIAL', keepStart: 3, keepEnd: 3 }],
-  purpose: PURPOSE,
-  until: new Date(Date.now() + 86_400_000),
-  approvedBy: 'steward',
-  createdAt: new Date(),
-  active: true,
-};
+/** Unit specs of the pure parts of a read: request parsing, policy decision, plan, cursors. */
+const dataset = (classification: Dataset['classification']): Dataset => residentsDataset(classification);
+const owner: Principal = officerOfCongAn;
+const analyst: Principal = analystOfTaiChinh;
+const PURPOSE = GRANT_PURPOSE;
+const grant: Grant = residentsGrant();
 const limits = { maxPageSize: 1000, defaultPageSize: 100 };
 const request = (raw: Record<string, unknown> = {}): ReadRequest => parseReadRequest({ dataset: 'cong-an.residents', ...raw }, limits);
 
@@ -150,24 +106,6 @@ describe('the policy decision and the read plan', () => {
     // The filter language's faults are the contract's InvalidRequest; the edges answer them as BAD_USER_INPUT (toAppError).
     expect(() => planRead(dataset('RESTRICTED'), decision, request({ where: { birthYear: { eq: 2 ** 60 } } }))).toThrow(expect.objectContaining({ faults: [expect.objectContaining({ path: 'where.birthYear.eq' })] }));
     expect(() => planRead(dataset('RESTRICTED'), decision, request({ where: { district: { eq: 'Quận\u00001' } } }))).toThrow(expect.objectContaining({ faults: [expect.objectContaining({ path: 'where.district.eq' })] }));
-  });
-});
-
-describe('masks', () => {
-  const secret = 'k'.repeat(32);
-  it('PARTIAL keeps at most half of a value in clear, whatever the stored parameters say', () => {
-    expect(maskValue('079123456789', { strategy: 'PARTIAL', keepStart: 3, keepEnd: 3 }, secret)).toBe('079******789');
-    expect(maskValue('079123456789', { strategy: 'PARTIAL', keepStart: -1, keepEnd: 0 }, secret)).toBe('079*********');
-    expect(maskValue('079123456789', { strategy: 'PARTIAL', keepStart: 11, keepEnd: 0 }, secret)).toBe('************');
-    expect(maskValue('Nguyễn', { strategy: 'PARTIAL', keepStart: 1, keepEnd: 1 }, secret)).toBe('N****n');
-  });
-
-  it('HASH is keyed and stable, YEAR_ONLY keeps the year, REDACT keeps nothing', () => {
-    const a = maskValue('079123456789', { strategy: 'HASH' }, secret);
-    expect(a).toBe(maskValue('079123456789', { strategy: 'HASH' }, secret));
-    expect(a).not.toBe(maskValue('079123456789', { strategy: 'HASH' }, 'x'.repeat(32)));
-    expect(maskValue('1990-05-04', { strategy: 'YEAR_ONLY' }, secret)).toBe('1990');
-    expect(maskValue('Nguyễn Văn An', { strategy: 'REDACT' }, secret)).toBeNull();
   });
 });
 

@@ -1,29 +1,26 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry, AuditEvent, AuditVerification } from '../../server/audit/audit-log.js';
 import { canonicalJson } from '../../server/audit/canonical-json.js';
-import { codeOf, startTestGateway, type TestGateway } from '../kit.js';
-import { PEOPLE_SCHEMA, peopleRows } from '../sample-rows.js';
-import { postgresSource, type TestSource } from '../sources.js';
+import { codeOf, dataOf } from '../kit.js';
+import { admin, like, officerOfCongAn, publisherOfCongAn, stewardOfCongAn } from '../kit/personas.js';
+import { withPublishedSource } from '../kit/stories.js';
+import { peopleRows } from '../sample-rows.js';
 
-const VERIFY = '{ verifyAuditLog { ok checked firstBrokenSeq brokenCount brokenSeqs } }';
-const AUDIT_EVENTS = 'query($d: ID, $actor: ID) { auditEvents(datasetId: $d, actor: $actor, first: 100) { edges { node { seq actor { id } datasetId } } } }';
-const READ = 'query($purpose: String) { records(dataset: "cong-an.people", first: 3, purpose: $purpose) { edges { node } } }';
+const people = withPublishedSource(peopleRows(10), 'PUBLIC');
+const platformAdmin = people.as(admin);
 
-let source: TestSource;
-let gw: TestGateway;
-let admin: string;
+beforeAll(async () => {
+  // A draft of Công an's, whose trail only its own stewards may read.
+  dataOf(await people.as(publisherOfCongAn).registerDataset({ input: people.inputOver({ slug: 'plans', title: 'Kế hoạch chưa công bố', description: 'Bản nháp.', classification: 'RESTRICTED' }) }));
+});
 
-const count = () => gw.auditLog.events.countDocuments();
-const snapshot = () => gw.auditLog.events.find({}, { sort: { _id: 1 } }).toArray();
+const count = () => people.gw.auditLog.events.countDocuments();
+const snapshot = () => people.gw.auditLog.events.find({}, { sort: { _id: 1 } }).toArray();
 const entry = (actor: string, extra: Partial<AuditEntry> = {}): AuditEntry => ({ actor, actorDepartment: 'tai-chinh', action: 'test.append', ...extra });
 const hmac = (key: string, body: unknown) => createHmac('sha256', key).update(canonicalJson(body)).digest('hex');
 
-async function verifyAsAdmin(): Promise<AuditVerification> {
-  const result = await gw.gql<{ verifyAuditLog: AuditVerification }>(VERIFY, undefined, admin);
-  expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
-  return result.data!.verifyAuditLog;
-}
+const verifyAsAdmin = async (): Promise<AuditVerification> => dataOf(await platformAdmin.verifyAuditLog()).verifyAuditLog;
 
 const intact = (checked: number): AuditVerification => ({ ok: true, checked, firstBrokenSeq: null, brokenCount: 0, brokenSeqs: [] });
 
@@ -34,37 +31,20 @@ function forged(event: AuditEvent, change: Partial<AuditEntry>): AuditEvent {
   return { ...body, hash: hmac('not-the-platform-key', body) };
 }
 
-beforeAll(async () => {
-  source = await postgresSource(peopleRows(10));
-  gw = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify(source.credentials) } });
-  admin = gw.token('root', 'platform', ['admin']);
-  const publisher = gw.token('pub', 'cong-an', ['publisher']);
-  await gw.publishDataset(publisher, { slug: 'people', title: 'Dân cư', description: 'Thử nghiệm.', classification: 'PUBLIC', recordSchema: PEOPLE_SCHEMA, connector: source.connector });
-  const draft = await gw.gql('mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }', {
-    input: { slug: 'plans', title: 'Kế hoạch chưa công bố', description: 'Bản nháp.', classification: 'RESTRICTED', recordSchema: PEOPLE_SCHEMA, connector: source.connector },
-  }, publisher);
-  expect(draft.errors, JSON.stringify(draft.errors)).toBeUndefined();
-});
-
-afterAll(async () => {
-  await gw?.close();
-  await source?.drop();
-});
-
 describe('what the audit trail stores is what it hashed', () => {
   it('keeps a purpose or detail with a lone surrogate or a NUL verifiable', async () => {
     const before = await count();
     const [surrogate, nul] = await Promise.all([
-      gw.auditLog.append(entry('lan', { datasetId: 'cong-an.people', datasetDepartment: 'cong-an', purpose: 'x\ud800y', detail: { lone: '\udc00', nested: { list: ['a\ud800', 1] } } })),
-      gw.auditLog.append(entry('lan', { datasetId: 'cong-an.people', datasetDepartment: 'cong-an', purpose: 'x\u0000y', detail: { note: 'a\u0000b', nested: { list: ['\u0000'] } } })),
+      people.gw.auditLog.append(entry('lan', { datasetId: 'cong-an.people', datasetDepartment: 'cong-an', purpose: 'x\ud800y', detail: { lone: '\udc00', nested: { list: ['a\ud800', 1] } } })),
+      people.gw.auditLog.append(entry('lan', { datasetId: 'cong-an.people', datasetDepartment: 'cong-an', purpose: 'x\u0000y', detail: { note: 'a\u0000b', nested: { list: ['\u0000'] } } })),
     ]);
     expect(await count()).toBe(before + 2);
     // MongoDB holds strings as UTF-8: the lone surrogate is stored, hashed and returned as U+FFFD.
     expect(surrogate.purpose).toBe('x\ufffdy');
     expect(surrogate.detail).toEqual({ lone: '\ufffd', nested: { list: ['a\ufffd', 1] } });
     expect(nul.purpose).toBe('x\u0000y');
-    expect(await gw.auditLog.events.findOne({ _id: surrogate._id })).toStrictEqual(surrogate);
-    expect(await gw.auditLog.events.findOne({ _id: nul._id })).toStrictEqual(nul);
+    expect(await people.gw.auditLog.events.findOne({ _id: surrogate._id })).toStrictEqual(surrogate);
+    expect(await people.gw.auditLog.events.findOne({ _id: nul._id })).toStrictEqual(nul);
     expect(await verifyAsAdmin()).toEqual(intact(before + 2));
   });
 
@@ -82,18 +62,18 @@ describe('what the audit trail stores is what it hashed', () => {
       nested: { list: [1, 'a', null, { deep: [when] }], nothing: null, gone: undefined },
       empty: {},
     };
-    const event = await gw.auditLog.append(entry('minh', { rowCount: 3, fields: ['district', 'birthYear'], detail }));
-    const stored = await gw.auditLog.events.findOne({ _id: event._id });
+    const event = await people.gw.auditLog.append(entry('minh', { rowCount: 3, fields: ['district', 'birthYear'], detail }));
+    const stored = await people.gw.auditLog.events.findOne({ _id: event._id });
     expect(stored).toStrictEqual(event);
     expect(Object.is(stored!.detail!['negativeZero'], -0)).toBe(true);
     expect(stored!.detail!['date']).toEqual(when);
     expect(stored!.detail!['nested']).toStrictEqual({ list: [1, 'a', null, { deep: [when] }], nothing: null });
     // Whole numbers stay int32 and the others doubles in the database, as they were hashed.
-    const raw = await gw.auditLog.events.findOne({ _id: event._id }, { promoteValues: false });
+    const raw = await people.gw.auditLog.events.findOne({ _id: event._id }, { promoteValues: false });
     const types = Object.fromEntries(Object.entries(raw!.detail!).map(([k, v]) => [k, (v as { _bsontype?: string })._bsontype ?? typeof v]));
     expect(types).toMatchObject({ int: 'Int32', double: 'Double', wholeDouble: 'Double', negativeZero: 'Double', huge: 'Double', notANumber: 'Double' });
     const { hash, ...body } = stored!;
-    expect(hmac(gw.config.governance.auditSecret, body)).toBe(hash);
+    expect(hmac(people.gw.config.governance.auditSecret, body)).toBe(hash);
     expect(await count()).toBe(before + 1);
     expect(await verifyAsAdmin()).toEqual(intact(before + 1));
   });
@@ -103,10 +83,10 @@ describe('what the audit trail stores is what it hashed', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
     const results = await Promise.allSettled([
-      gw.auditLog.append(entry('an', { detail: { i: 1 } })),
-      gw.auditLog.append(entry('an', { detail: { 'key\u0000with-nul': 1 } })),
-      gw.auditLog.append(entry('an', { detail: cyclic })),
-      gw.auditLog.append(entry('an', { detail: { i: 2 } })),
+      people.gw.auditLog.append(entry('an', { detail: { i: 1 } })),
+      people.gw.auditLog.append(entry('an', { detail: { 'key\u0000with-nul': 1 } })),
+      people.gw.auditLog.append(entry('an', { detail: cyclic })),
+      people.gw.auditLog.append(entry('an', { detail: { i: 2 } })),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
     expect(await count()).toBe(before + 2);
@@ -114,9 +94,8 @@ describe('what the audit trail stores is what it hashed', () => {
   });
 
   it('records a data read whose purpose holds a lone surrogate so that the chain still verifies', async () => {
-    const reader = gw.token('officer', 'cong-an', ['analyst']);
     const before = await count();
-    const read = await gw.gql<{ records: { edges: unknown[] } }>(READ, { purpose: 'x\ud800y' }, reader);
+    const read = await people.as(officerOfCongAn).records({ dataset: 'cong-an.people', first: 3, purpose: 'x\ud800y' });
     if (read.errors) {
       // Refusing ill-formed text at the edge is as good, as long as nothing half-recorded is left.
       expect(codeOf(read)).toBe('BAD_USER_INPUT');
@@ -124,8 +103,8 @@ describe('what the audit trail stores is what it hashed', () => {
     } else {
       expect(read.data!.records.edges).toHaveLength(3);
       expect(await count()).toBe(before + 1);
-      const [last] = await gw.auditLog.events.find({}, { sort: { _id: -1 }, limit: 1 }).toArray();
-      expect(last).toMatchObject({ action: 'data.read', actor: 'officer', purpose: 'x\ufffdy', rowCount: 3 });
+      const [last] = await people.gw.auditLog.events.find({}, { sort: { _id: -1 }, limit: 1 }).toArray();
+      expect(last).toMatchObject({ action: 'data.read', actor: officerOfCongAn.id, purpose: 'x\ufffdy', rowCount: 3 });
     }
     expect(await verifyAsAdmin()).toEqual(intact(await count()));
   });
@@ -133,19 +112,19 @@ describe('what the audit trail stores is what it hashed', () => {
 
 describe('verifying the whole chain', () => {
   beforeAll(async () => {
-    for (let i = (await count()) + 1; i <= 30; i++) await gw.auditLog.append(entry(`filler-${i}`, { detail: { i } }));
+    for (let i = (await count()) + 1; i <= 30; i++) await people.gw.auditLog.append(entry(`filler-${i}`, { detail: { i } }));
   });
 
   it('reports every tampered event, far apart, and is whole again once they are restored', async () => {
     const original = await snapshot();
     expect(original.map((e) => e._id)).toEqual(original.map((_, i) => i + 1));
     const [third, twentieth] = [original[2]!, original[19]!];
-    await gw.auditLog.events.updateOne({ _id: 3 }, { $set: { purpose: 'Mục đích khác' } });
-    await gw.auditLog.events.replaceOne({ _id: 20 }, forged(twentieth, { rowCount: 9999 }));
+    await people.gw.auditLog.events.updateOne({ _id: 3 }, { $set: { purpose: 'Mục đích khác' } });
+    await people.gw.auditLog.events.replaceOne({ _id: 20 }, forged(twentieth, { rowCount: 9999 }));
     // A rewritten hash also cuts the next event's back-link, so link 21 is broken as well.
     expect(await verifyAsAdmin()).toEqual({ ok: false, checked: original.length, firstBrokenSeq: 3, brokenCount: 3, brokenSeqs: [3, 20, 21] });
-    await gw.auditLog.events.replaceOne({ _id: 3 }, third);
-    await gw.auditLog.events.replaceOne({ _id: 20 }, twentieth);
+    await people.gw.auditLog.events.replaceOne({ _id: 3 }, third);
+    await people.gw.auditLog.events.replaceOne({ _id: 20 }, twentieth);
     expect(await verifyAsAdmin()).toEqual(intact(original.length));
     expect(await snapshot()).toEqual(original);
   });
@@ -154,9 +133,9 @@ describe('verifying the whole chain', () => {
     const original = await snapshot();
     const last = original.length;
     const removed = [original[9]!, original[last - 2]!, original[last - 1]!];
-    await gw.auditLog.events.deleteMany({ _id: { $in: removed.map((e) => e._id) } });
+    await people.gw.auditLog.events.deleteMany({ _id: { $in: removed.map((e) => e._id) } });
     expect(await verifyAsAdmin()).toEqual({ ok: false, checked: last - 3, firstBrokenSeq: 10, brokenCount: 3, brokenSeqs: [10, last - 1, last] });
-    await gw.auditLog.events.insertMany(removed);
+    await people.gw.auditLog.events.insertMany(removed);
     expect(await verifyAsAdmin()).toEqual(intact(last));
     expect(await snapshot()).toEqual(original);
   });
@@ -164,7 +143,7 @@ describe('verifying the whole chain', () => {
   it('counts every broken link but names only the first hundred', async () => {
     const original = await snapshot();
     const last = original.length;
-    const tips = gw.db.collection<{ _id: string; seq: number; hash: string }>('audit_tip');
+    const tips = people.gw.db.collection<{ _id: string; seq: number; hash: string }>('audit_tip');
     const tip = await tips.findOne({ _id: 'tip' });
     expect(tip!.seq).toBe(last);
     // As if the last 150 events had been deleted.
@@ -178,14 +157,9 @@ describe('verifying the whole chain', () => {
 
   it('is for admins only', async () => {
     const before = await snapshot();
-    const callers = [
-      gw.token('an', 'cong-an', ['analyst']),
-      gw.token('binh', 'cong-an', ['steward']),
-      gw.token('pub', 'cong-an', ['publisher']),
-      gw.token('almost', 'platform', ['publisher', 'analyst', 'steward']),
-    ];
+    const callers = [officerOfCongAn, stewardOfCongAn, publisherOfCongAn, like(admin, { id: 'almost', roles: ['publisher', 'analyst', 'steward'] })];
     for (const caller of callers) {
-      const result = await gw.gql(VERIFY, undefined, caller);
+      const result = await people.as(caller).verifyAuditLog();
       expect(codeOf(result)).toBe('FORBIDDEN');
       expect(result.data ?? null).toBeNull();
     }
@@ -196,31 +170,29 @@ describe('verifying the whole chain', () => {
 describe('who reads the audit trail', () => {
   it('answers a steward asking for another department’s draft exactly as for a dataset that does not exist', async () => {
     const before = await count();
-    const other = gw.token('thu', 'tai-chinh', ['steward']);
-    const draft = await gw.gql(AUDIT_EVENTS, { d: 'cong-an.plans' }, other);
-    const missing = await gw.gql(AUDIT_EVENTS, { d: 'cong-an.no-such-dataset' }, other);
+    const other = people.as(like(stewardOfCongAn, { id: 'thu', department: 'tai-chinh' }));
+    const draft = await other.auditEvents({ datasetId: 'cong-an.plans', first: 100 });
+    const missing = await other.auditEvents({ datasetId: 'cong-an.no-such-dataset', first: 100 });
     expect(codeOf(draft)).toBe('NOT_FOUND');
     expect(codeOf(missing)).toBe('NOT_FOUND');
     expect(draft.status).toBe(missing.status);
     expect(draft.data ?? null).toEqual(missing.data ?? null);
     expect(draft.errors![0]!.message.replace('cong-an.plans', '<id>')).toBe(missing.errors![0]!.message.replace('cong-an.no-such-dataset', '<id>'));
     // A published dataset of another department is no secret: that is plainly not theirs to audit.
-    expect(codeOf(await gw.gql(AUDIT_EVENTS, { d: 'cong-an.people' }, other))).toBe('FORBIDDEN');
+    expect(codeOf(await other.auditEvents({ datasetId: 'cong-an.people', first: 100 }))).toBe('FORBIDDEN');
     // The draft's own stewards read its trail.
-    const own = await gw.gql<{ auditEvents: { edges: { node: { datasetId: string } }[] } }>(AUDIT_EVENTS, { d: 'cong-an.plans' }, gw.token('binh', 'cong-an', ['steward']));
-    expect(own.errors, JSON.stringify(own.errors)).toBeUndefined();
-    expect(own.data!.auditEvents.edges.length).toBeGreaterThan(0);
-    expect(own.data!.auditEvents.edges.every((e) => e.node.datasetId === 'cong-an.plans')).toBe(true);
+    const own = dataOf(await people.as(stewardOfCongAn).auditEvents({ datasetId: 'cong-an.plans', first: 100 }));
+    expect(own.auditEvents.edges.length).toBeGreaterThan(0);
+    expect(own.auditEvents.edges.every((e) => e.node.datasetId === 'cong-an.plans')).toBe(true);
     expect(await count()).toBe(before);
   });
 
   it('shows a read to the stewards of the source it went through as well as to those of the dataset', async () => {
-    await gw.auditLog.append(entry('through-source', { action: 'data.read', datasetId: 'cong-an.people', datasetDepartment: 'cong-an', sourceDepartment: 'tai-chinh' }));
+    await people.gw.auditLog.append(entry('through-source', { action: 'data.read', datasetId: 'cong-an.people', datasetDepartment: 'cong-an', sourceDepartment: 'tai-chinh' }));
     const before = await count();
     const seen = async (department: string) => {
-      const result = await gw.gql<{ auditEvents: { edges: { node: { actor: { id: string } } }[] } }>(AUDIT_EVENTS, { actor: 'through-source' }, gw.token(`steward-${department}`, department, ['steward']));
-      expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
-      return result.data!.auditEvents.edges.length;
+      const steward = people.as(like(stewardOfCongAn, { id: `steward-${department}`, department }));
+      return dataOf(await steward.auditEvents({ actor: 'through-source', first: 100 })).auditEvents.edges.length;
     };
     expect(await seen('cong-an')).toBe(1);
     expect(await seen('tai-chinh')).toBe(1);

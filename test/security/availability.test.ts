@@ -2,7 +2,9 @@ import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf, startTestGateway, type TestGateway } from '../kit.js';
+import { codeOf, dataOf, startTestGateway, type Actor, type TestGateway } from '../kit.js';
+import { operations } from '../kit/operations.js';
+import { like, officerOfCongAn } from '../kit/personas.js';
 import { PEOPLE_SCHEMA } from '../sample-rows.js';
 import { PG_URL } from '../sources.js';
 
@@ -14,8 +16,8 @@ const schema = `t_${randomUUID().slice(0, 8)}`;
 const ROWS = 200_000;
 let admin: pg.Client;
 let gw: TestGateway;
-let reader: string;
-const READ = 'query($where: JSON, $first: Int) { records(dataset: "cong-an.people", where: $where, first: $first) { edges { node } } }';
+let reader: Actor;
+const dataset = 'cong-an.people';
 
 beforeAll(async () => {
   admin = new pg.Client({ connectionString: PG_URL });
@@ -28,8 +30,8 @@ beforeAll(async () => {
   gw = await startTestGateway({
     env: { SOURCE_CREDENTIALS: JSON.stringify(credentials), SOURCE_BREAKER_THRESHOLD: '3', SOURCE_BREAKER_HALF_OPEN_MS: '60000', EXPORT_MAX_PER_CALLER: '2', EXPORT_IDLE_TIMEOUT_MS: '800' },
   });
-  reader = gw.token('officer', 'cong-an', ['analyst', 'publisher']);
-  await gw.publishDataset(reader, {
+  reader = gw.as(like(officerOfCongAn, { roles: ['analyst', 'publisher'] }));
+  await gw.publishDataset(reader.token, {
     slug: 'people',
     title: 'Dân cư',
     description: 'Thử.',
@@ -45,10 +47,10 @@ afterAll(async () => {
   await admin?.end();
 });
 
+/** A read by someone else of the owning department: what one client did must not show in it. */
 const healthyRead = async () => {
-  const result = await gw.gql<{ records: { edges: unknown[] } }>(READ, { first: 2 }, reader);
-  expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
-  expect(result.data!.records.edges).toHaveLength(2);
+  const colleague = gw.as(like(officerOfCongAn, { id: 'colleague', roles: ['analyst'] }));
+  expect(dataOf(await colleague.records({ dataset, first: 2 })).records.edges).toHaveLength(2);
 };
 
 describe('one client cannot degrade a source for others', () => {
@@ -62,7 +64,7 @@ describe('one client cannot degrade a source for others', () => {
     ];
     for (let round = 0; round < 2; round++) {
       for (const where of hostile) {
-        const result = await gw.gql(READ, { where, first: 1 }, reader);
+        const result = await reader.records({ dataset, where, first: 1 });
         expect(codeOf(result), JSON.stringify(where)).toBe('BAD_USER_INPUT');
       }
     }
@@ -70,12 +72,12 @@ describe('one client cannot degrade a source for others', () => {
   });
 
   it('fifty clients hanging up mid-request leave the source healthy', async () => {
-    const body = JSON.stringify({ query: READ, variables: { first: 1000, where: { fullName: { contains: '9' } } } });
+    const body = JSON.stringify({ query: operations.records.document, variables: { dataset, first: 1000, where: { fullName: { contains: '9' } } } });
     await Promise.all(
       Array.from({ length: 50 }, async (_, i) => {
         const controller = new AbortController();
         setTimeout(() => controller.abort(), 5 + (i % 20));
-        await fetch(`${gw.base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${reader}` }, body, signal: controller.signal }).then(
+        await fetch(`${gw.base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${reader.token}` }, body, signal: controller.signal }).then(
           (r) => r.text(),
           () => undefined,
         );
@@ -90,19 +92,26 @@ describe('one client cannot degrade a source for others', () => {
 
   it('caps exports per caller and cuts a reader that stops reading', async () => {
     // Two exports whose client reads nothing: the server fills the socket, then waits.
+    const started: Promise<void>[] = [];
     const stalled = Array.from({ length: 2 }, () => {
-      const req = httpRequest(`${gw.base}/export/cong-an.people.ndjson`, { headers: { authorization: `Bearer ${reader}` } }, (res) => res.pause());
+      let answered!: () => void;
+      started.push(new Promise((resolve) => (answered = resolve)));
+      const req = httpRequest(`${gw.base}/export/cong-an.people.ndjson`, { headers: { authorization: `Bearer ${reader.token}` } }, (res) => {
+        res.pause();
+        answered();
+      });
       req.on('error', () => undefined);
       req.end();
       return req;
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const third = await fetch(`${gw.base}/export/cong-an.people.ndjson`, { headers: { authorization: `Bearer ${reader}` } });
+    // Both have their answer started, so both hold their export slot.
+    await Promise.all(started);
+    const third = await fetch(`${gw.base}/export/cong-an.people.ndjson`, { headers: { authorization: `Bearer ${reader.token}` } });
     expect(third.status).toBe(429);
     expect(((await third.json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe('QUOTA_EXCEEDED');
     // Another caller is not affected by this one's exports.
-    const other = gw.token('other', 'cong-an', ['analyst']);
-    const theirs = await fetch(`${gw.base}/export/cong-an.people.ndjson?where=${encodeURIComponent('{"district":{"eq":"Quận 1"}}')}`, { headers: { authorization: `Bearer ${other}` } });
+    const other = gw.as(like(officerOfCongAn, { id: 'other' }));
+    const theirs = await fetch(`${gw.base}/export/cong-an.people.ndjson?where=${encodeURIComponent('{"district":{"eq":"Quận 1"}}')}`, { headers: { authorization: `Bearer ${other.token}` } });
     expect(theirs.status).toBe(200);
     expect((await theirs.text()).trim().split('\n').length).toBe(Math.floor((ROWS - 1) / 12) + 1);
     // The stalled ones are cut by the server after the idle timeout, and their slots come back
@@ -110,7 +119,7 @@ describe('one client cannot degrade a source for others', () => {
     let after = 429;
     for (let i = 0; i < 50 && after === 429; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      const response = await fetch(`${gw.base}/export/cong-an.people.ndjson?select=["citizenId"]&where=${encodeURIComponent('{"birthYear":{"eq":1941}}')}`, { headers: { authorization: `Bearer ${reader}` } });
+      const response = await fetch(`${gw.base}/export/cong-an.people.ndjson?select=["citizenId"]&where=${encodeURIComponent('{"birthYear":{"eq":1941}}')}`, { headers: { authorization: `Bearer ${reader.token}` } });
       after = response.status;
       await response.text();
     }

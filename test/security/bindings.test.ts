@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { codeOf, startTestGateway, type TestGateway } from '../kit.js';
+import { codeOf, dataOf, pathsOf, startTestGateway, type Actor } from '../kit.js';
+import { admin, like, publisherOfCongAn, publisherOfTaiChinh, stewardOfCongAn } from '../kit/personas.js';
+import { publishedSource, withPublishedSource } from '../kit/stories.js';
 import { PEOPLE_SCHEMA, peopleRows } from '../sample-rows.js';
-import { mongodbSource, postgresSource, type TestSource } from '../sources.js';
+import { mongodbSource, type TestSource } from '../sources.js';
 
 /**
  * Attack class 1: bindings are owned. A publisher of Sở Tài chính tries to bind Công an's
@@ -10,13 +12,8 @@ import { mongodbSource, postgresSource, type TestSource } from '../sources.js';
  * nothing; every refusal writes nothing, and the sources and the API stay healthy.
  */
 const rows = peopleRows(40);
-let residents: TestSource;
-let land: TestSource;
-let gw: TestGateway;
-let finance: string;
-let police: string;
-const REGISTER = 'mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }';
-const RECORDS = 'query($d: ID!) { records(dataset: $d, first: 5) { edges { node } } }';
+const police = like(publisherOfCongAn, { id: 'pub', roles: ['publisher', 'analyst'] });
+const mallory = like(publisherOfTaiChinh, { id: 'mallory', roles: ['publisher', 'analyst'] });
 
 const input = (slug: string, connector: Record<string, unknown>, schema: Record<string, unknown> = PEOPLE_SCHEMA) => ({
   slug,
@@ -27,41 +24,42 @@ const input = (slug: string, connector: Record<string, unknown>, schema: Record<
   connector,
 });
 
+let land: TestSource;
 beforeAll(async () => {
-  residents = await postgresSource(rows);
   land = await mongodbSource(rows, ['nong-nghiep-moi-truong']);
-  const registry = {
-    ...residents.credentials,
-    ...land.credentials,
-    // A registry entry that (wrongly) lists a system schema and the catalogue database still reaches neither.
-    'careless-pg': { type: 'postgres', url: (residents.credentials['test-pg']!).url, departments: ['tai-chinh'], reach: { tables: ['pg_catalog.*', 'information_schema.*'] } },
-    'careless-mongo': { type: 'mongodb', url: inject('mongoUri'), departments: ['tai-chinh'], reach: { collections: ['kho_du_lieu.*', 'admin.*', 'local.*', 'config.*'] } },
-  };
-  gw = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify(registry), MONGODB_DB: 'kho_du_lieu' } });
-  finance = gw.token('mallory', 'tai-chinh', ['publisher', 'analyst']);
-  police = gw.token('pub', 'cong-an', ['publisher', 'analyst']);
-  await gw.publishDataset(police, { ...input('people', residents.connector), classification: 'RESTRICTED' });
 });
-
 afterAll(async () => {
-  await gw?.close();
-  await residents?.drop();
   await land?.drop();
 });
 
-async function refusedAndNothingWritten(token: string, body: Record<string, unknown>, path: string) {
-  const before = await gw.catalogue.datasets.countDocuments();
-  const result = await gw.gql(REGISTER, { input: body }, token);
+const residents = withPublishedSource(rows, 'RESTRICTED', () => ({
+  publisher: police,
+  input: { title: 'Thử people', description: 'Bộ dữ liệu thử nghiệm.' },
+  credentials: (source) => ({
+    ...land.credentials,
+    // A registry entry that (wrongly) lists a system schema and the catalogue database still reaches neither.
+    'careless-pg': { type: 'postgres', url: source.credentials['test-pg']!.url, departments: ['tai-chinh'], reach: { tables: ['pg_catalog.*', 'information_schema.*'] } },
+    'careless-mongo': { type: 'mongodb', url: inject('mongoUri'), departments: ['tai-chinh'], reach: { collections: ['kho_du_lieu.*', 'admin.*', 'local.*', 'config.*'] } },
+  }),
+  gateway: { env: { MONGODB_DB: 'kho_du_lieu' } },
+}));
+const finance = residents.as(mallory);
+const owner = residents.as(police);
+
+async function refusedAndNothingWritten(who: Actor, body: Record<string, unknown>, path: string) {
+  const before = await residents.gw.catalogue.datasets.countDocuments();
+  const result = await who.registerDataset({ input: body });
   expect(codeOf(result), JSON.stringify(result.errors)).toBe('BAD_USER_INPUT');
-  expect(result.errors![0]!.extensions!.details!.map((d) => d.path)).toContain(path);
-  expect(await gw.catalogue.datasets.countDocuments()).toBe(before);
+  expect(pathsOf(result)).toContain(path);
+  expect(await residents.gw.catalogue.datasets.countDocuments()).toBe(before);
 }
 
 describe('source bindings are owned', () => {
   it("refuses another department's credential, and says the same as for one that does not exist", async () => {
-    await refusedAndNothingWritten(finance, input('stolen', residents.connector), 'input.connector.options.credentials');
-    const missing = await gw.gql(REGISTER, { input: input('ghost', { ...residents.connector, options: { ...residents.connector.options, credentials: 'no-such' } }) }, finance);
-    const stolen = await gw.gql(REGISTER, { input: input('stolen', residents.connector) }, finance);
+    const { connector } = residents.source;
+    await refusedAndNothingWritten(finance, input('stolen', connector), 'input.connector.options.credentials');
+    const missing = await finance.registerDataset({ input: input('ghost', { ...connector, options: { ...connector.options, credentials: 'no-such' } }) });
+    const stolen = await finance.registerDataset({ input: input('stolen', connector) });
     expect(missing.errors![0]!.extensions!.details![0]!.message.replace('no-such', '')).toBe(stolen.errors![0]!.extensions!.details![0]!.message.replace('test-pg', ''));
   });
 
@@ -74,14 +72,14 @@ describe('source bindings are owned', () => {
     for (const database of ['kho_du_lieu', 'admin', 'local', 'config', 'KHO_DU_LIEU']) {
       await refusedAndNothingWritten(finance, input(`audit-${database.toLowerCase().replace(/_/g, "-")}`, { type: 'mongodb', options: { database, collection: 'audit_events', credentials: 'careless-mongo' } }, auditSchema), 'input.connector.options.database');
     }
-    const admin = gw.token('root', 'platform', ['admin']);
-    await refusedAndNothingWritten(admin, { ...input('roles-admin', authid, authidSchema), department: 'tai-chinh' }, 'input.connector.options.schema');
+    await refusedAndNothingWritten(residents.as(admin), { ...input('roles-admin', authid, authidSchema), department: 'tai-chinh' }, 'input.connector.options.schema');
   });
 
   it('refuses a table or collection outside what the credential may reach', async () => {
-    await refusedAndNothingWritten(police, input('other-table', { ...residents.connector, options: { ...residents.connector.options, table: 'secrets' } }), 'input.connector.options.table');
+    const { connector } = residents.source;
+    await refusedAndNothingWritten(owner, input('other-table', { ...connector, options: { ...connector.options, table: 'secrets' } }), 'input.connector.options.table');
     const landEntry = land.connector.options;
-    const nnmt = gw.token('p', 'nong-nghiep-moi-truong', ['publisher']);
+    const nnmt = residents.as(like(publisherOfCongAn, { id: 'p', department: 'nong-nghiep-moi-truong' }));
     await refusedAndNothingWritten(nnmt, input('other-coll', { type: 'mongodb', options: { ...landEntry, collection: 'owners' } }), 'input.connector.options.collection');
     await refusedAndNothingWritten(nnmt, input('wrong-type', { type: 'postgres', options: { table: 'people', credentials: 'test-mongo' } }), 'input.connector.options.credentials');
   });
@@ -96,14 +94,15 @@ describe('source bindings are owned', () => {
     await symlink(join(outside, 'secret.csv'), join(folder, 'linked.csv'));
     const registry = { files: { type: 'csv', folder, departments: ['cong-an'], reach: {} } };
     const own = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify(registry) } });
+    const publisher = own.as(police);
     try {
       const schema = { type: 'object', required: ['citizenId'], properties: { citizenId: { type: 'string' }, fullName: { type: 'string' } } };
       for (const file of ['../secret.csv', `${outside}/secret.csv`, 'a/../../secret.csv']) {
-        const result = await own.gql(REGISTER, { input: input(`escape-${file.length}`, { type: 'csv', options: { file, credentials: 'files' } }, schema) }, police);
+        const result = await publisher.registerDataset({ input: input(`escape-${file.length}`, { type: 'csv', options: { file, credentials: 'files' } }, schema) });
         expect(codeOf(result), file).toBe('BAD_USER_INPUT');
       }
-      await own.publishDataset(police, input('linked', { type: 'csv', options: { file: 'linked.csv', credentials: 'files', keyField: 'citizenId' } }, schema));
-      const read = await own.gql(RECORDS, { d: 'cong-an.linked' }, police);
+      await own.publishDataset(publisher.token, input('linked', { type: 'csv', options: { file: 'linked.csv', credentials: 'files', keyField: 'citizenId' } }, schema));
+      const read = await publisher.records({ dataset: 'cong-an.linked', first: 5 });
       expect(codeOf(read)).toBe('SOURCE_UNAVAILABLE');
       expect(JSON.stringify(read)).not.toContain('079000000001');
     } finally {
@@ -117,36 +116,32 @@ describe('source bindings are owned', () => {
     // A second gateway on the same catalogue whose registry no longer lets Công an reach the table.
     const narrowed = await startTestGateway({
       env: { SOURCE_CREDENTIALS: JSON.stringify({ 'test-pg': { ...residents.credentials['test-pg']!, reach: { tables: [] } } }), MONGODB_DB: 'kho_du_lieu' },
-      dbName: gw.db.databaseName,
+      dbName: residents.gw.db.databaseName,
     });
     try {
-      const events = await gw.auditLog.events.countDocuments();
-      const result = await narrowed.gql(RECORDS, { d: 'cong-an.people' }, police);
+      const events = await residents.gw.auditLog.events.countDocuments();
+      const result = await narrowed.as(police).records({ dataset: 'cong-an.people', first: 5 });
       expect(codeOf(result)).toBe('SOURCE_UNAVAILABLE');
       expect(result.errors![0]!.message).toMatch(/credential registry/);
       expect(result.data?.records ?? null).toBeNull();
-      expect(await gw.auditLog.events.countDocuments()).toBe(events);
+      expect(await residents.gw.auditLog.events.countDocuments()).toBe(events);
     } finally {
       await narrowed.detach();
     }
     // The registry that allows it still serves the owner: nothing was broken.
-    expect((await gw.gql<{ records: { edges: unknown[] } }>(RECORDS, { d: 'cong-an.people' }, police)).data!.records.edges).toHaveLength(5);
-    expect(await residents.count()).toBe(rows.length);
+    expect(dataOf(await owner.records({ dataset: 'cong-an.people', first: 5 })).records.edges).toHaveLength(5);
+    expect(await residents.source.count()).toBe(rows.length);
   });
 
   it('audits a read through a shared source under the department that owns the source too', async () => {
-    const shared = await postgresSource(rows, undefined, ['cong-an', 'tai-chinh']);
-    const other = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify(shared.credentials) } });
+    const lender = like(publisherOfTaiChinh, { id: 'lan', roles: ['publisher', 'analyst'] });
+    const borrowed = await publishedSource(rows, 'PUBLIC', { departments: ['cong-an', 'tai-chinh'], publisher: lender, slug: 'borrowed', title: 'Thử borrowed', input: { description: 'Bộ dữ liệu thử nghiệm.' } });
     try {
-      const financePublisher = other.token('lan', 'tai-chinh', ['publisher', 'analyst']);
-      await other.publishDataset(financePublisher, input('borrowed', shared.connector));
-      expect((await other.gql<{ records: { edges: unknown[] } }>(RECORDS, { d: 'tai-chinh.borrowed' }, financePublisher)).data!.records.edges).toHaveLength(5);
-      const steward = other.token('binh', 'cong-an', ['steward']);
-      const seen = await other.gql<{ auditEvents: { edges: { node: { action: string; datasetId: string } }[] } }>('{ auditEvents(first: 20) { edges { node { action datasetId } } } }', undefined, steward);
-      expect(seen.data!.auditEvents.edges.map((e) => e.node)).toContainEqual({ action: 'data.read', datasetId: 'tai-chinh.borrowed' });
+      expect(dataOf(await borrowed.as(lender).records({ dataset: 'tai-chinh.borrowed', first: 5 })).records.edges).toHaveLength(5);
+      const seen = dataOf(await borrowed.as(stewardOfCongAn).auditEvents({ first: 20 }));
+      expect(seen.auditEvents.edges.map((e) => ({ action: e.node.action, datasetId: e.node.datasetId }))).toContainEqual({ action: 'data.read', datasetId: 'tai-chinh.borrowed' });
     } finally {
-      await other.close();
-      await shared.drop();
+      await borrowed.close();
     }
   });
 });

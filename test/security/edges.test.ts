@@ -1,7 +1,9 @@
 import jwt from 'jsonwebtoken';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { datasetInput, REGISTER } from '../fixtures.js';
-import { codeOf, startTestGateway, type TestGateway } from '../kit.js';
+import { codeOf, startTestGateway } from '../kit.js';
+import { like, publisherOfTaiChinh } from '../kit/personas.js';
+import { withGateway } from '../kit/stories.js';
 
 /**
  * The edges of the gateway as a browser, a script or a forged token meets them: CORS only for
@@ -9,14 +11,9 @@ import { codeOf, startTestGateway, type TestGateway } from '../kit.js';
  * with a bounded lifetime and no critical extensions, /metrics without dataset ids unless it is
  * behind its token, and request errors that are the client's (BAD_USER_INPUT) without internals.
  */
-let gw: TestGateway;
-let publisher: string;
-
-beforeAll(async () => {
-  gw = await startTestGateway();
-  publisher = gw.token('pub', 'tai-chinh', ['publisher', 'analyst']);
-});
-afterAll(async () => gw?.close());
+const story = withGateway();
+const publisherPersona = like(publisherOfTaiChinh, { id: 'pub', roles: ['publisher', 'analyst'] });
+const publisher = story.as(publisherPersona);
 
 const PORTAL = 'https://portal.tphcm.gov.vn';
 const EVIL = 'https://evil.example';
@@ -30,7 +27,7 @@ const preflight = (base: string, origin: string) =>
 const registerMutation = (slug: string) =>
   `mutation { registerDataset(input: { slug: "${slug}", title: "Chợ", description: "Chợ truyền thống.", classification: PUBLIC, themes: [], keywords: [], recordSchema: { type: "object", properties: { code: { type: "string" } } }, connector: { type: "csv", options: { file: "markets.csv", credentials: "test-files" } } }) { id } }`;
 
-const countSlug = (slug: string) => gw.catalogue.datasets.countDocuments({ slug });
+const countSlug = (slug: string) => story.gw.catalogue.datasets.countDocuments({ slug });
 
 interface ErrorBody {
   errors: { message: string; extensions: Record<string, unknown> & { code: string } }[];
@@ -38,12 +35,12 @@ interface ErrorBody {
 
 describe('CORS', () => {
   it('gives an unconfigured origin no CORS headers, on the preflight and on the request', async () => {
-    const pre = await preflight(gw.base, EVIL);
+    const pre = await preflight(story.gw.base, EVIL);
     expect(pre.headers.get('access-control-allow-origin')).toBeNull();
     expect(pre.headers.get('access-control-allow-credentials')).toBeNull();
-    const actual = await fetch(`${gw.base}/graphql`, {
+    const actual = await fetch(`${story.gw.base}/graphql`, {
       method: 'POST',
-      headers: { origin: EVIL, 'content-type': 'application/json', authorization: `Bearer ${publisher}` },
+      headers: { origin: EVIL, 'content-type': 'application/json', authorization: `Bearer ${publisher.token}` },
       body: JSON.stringify({ query: '{ me { id } }' }),
     });
     expect(actual.status).toBe(200);
@@ -86,42 +83,42 @@ describe('operations only from JSON bodies', () => {
     it(`refuses a ${name} POST of a mutation and writes nothing`, async () => {
       const slug = `csrf-${name.replace(/[^a-z]+/g, '-')}`;
       const { type, body } = make(slug);
-      const headers: Record<string, string> = { authorization: `Bearer ${publisher}` };
+      const headers: Record<string, string> = { authorization: `Bearer ${publisher.token}` };
       if (type) headers['content-type'] = type;
-      const before = await gw.auditLog.events.countDocuments();
-      const response = await fetch(`${gw.base}/graphql`, { method: 'POST', headers, body });
+      const before = await story.gw.auditLog.events.countDocuments();
+      const response = await fetch(`${story.gw.base}/graphql`, { method: 'POST', headers, body });
       expect(response.status).toBe(415);
       const result = (await response.json()) as ErrorBody;
       expect(result.errors[0]!.extensions.code).toBe('BAD_USER_INPUT');
       expect(result.errors[0]!.message).toMatch(/application\/json/);
       expect(await countSlug(slug)).toBe(0);
-      expect(await gw.auditLog.events.countDocuments()).toBe(before);
+      expect(await story.gw.auditLog.events.countDocuments()).toBe(before);
     });
   }
 
   it('runs the same mutation from a JSON POST with nothing extra', async () => {
-    const result = await gw.gql<{ registerDataset: { id: string } }>(registerMutation('csrf-json'), undefined, publisher);
+    const result = await publisher.gql<{ registerDataset: { id: string } }>(registerMutation('csrf-json'));
     expect(result.errors).toBeUndefined();
     expect(result.data?.registerDataset.id).toBe('tai-chinh.csrf-json');
     expect(await countSlug('csrf-json')).toBe(1);
   });
 
   it('answers a GET query that carries its token, refuses one that carries no non-simple header, and never runs a mutation by GET', async () => {
-    const url = (query: string) => `${gw.base}/graphql?query=${encodeURIComponent(query)}`;
-    const withToken = await fetch(url('{ me { id } }'), { headers: { authorization: `Bearer ${publisher}`, accept: 'application/json' } });
+    const url = (query: string) => `${story.gw.base}/graphql?query=${encodeURIComponent(query)}`;
+    const withToken = await fetch(url('{ me { id } }'), { headers: { authorization: `Bearer ${publisher.token}`, accept: 'application/json' } });
     expect(withToken.status).toBe(200);
     expect(((await withToken.json()) as { data: { me: { id: string } } }).data.me.id).toBe('pub');
 
     const bare = await fetch(url('{ me { id } }'), { headers: { accept: 'application/json' } });
     expect(bare.status).toBe(403);
 
-    const mutation = await fetch(url(registerMutation('csrf-get')), { headers: { authorization: `Bearer ${publisher}`, accept: 'application/json' } });
+    const mutation = await fetch(url(registerMutation('csrf-get')), { headers: { authorization: `Bearer ${publisher.token}`, accept: 'application/json' } });
     expect(mutation.status).toBe(405);
     expect(await countSlug('csrf-get')).toBe(0);
   });
 
   it('still shows GraphiQL to a browser', async () => {
-    const response = await fetch(`${gw.base}/graphql`, { headers: { accept: 'text/html' } });
+    const response = await fetch(`${story.gw.base}/graphql`, { headers: { accept: 'text/html' } });
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('GraphiQL');
   });
@@ -130,7 +127,7 @@ describe('operations only from JSON bodies', () => {
 describe('token lifetime and critical headers', () => {
   const now = () => Math.floor(Date.now() / 1000);
   const sign = (payload: Record<string, unknown>, header: Record<string, unknown> = {}) =>
-    jwt.sign({ sub: 'mallory', dept: 'tai-chinh', roles: ['publisher'], iss: gw.config.jwt.issuer, aud: gw.config.jwt.audience, ...payload }, gw.config.jwt.secret!, {
+    jwt.sign({ sub: 'mallory', dept: 'tai-chinh', roles: ['publisher'], iss: story.gw.config.jwt.issuer, aud: story.gw.config.jwt.audience, ...payload }, story.gw.config.jwt.secret!, {
       algorithm: 'HS256',
       header: { alg: 'HS256', typ: 'JWT', ...header },
       // jsonwebtoken adds iat unless told not to; some cases are about a token without one.
@@ -148,7 +145,7 @@ describe('token lifetime and critical headers', () => {
   for (const [name, make, reason] of cases) {
     it(`refuses a token with ${name} as UNAUTHENTICATED, naming the reason`, async () => {
       const slug = `life-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`.slice(0, 40);
-      const result = await gw.gql(REGISTER, { input: datasetInput({ slug }) }, make());
+      const result = await story.gw.gql(REGISTER, { input: datasetInput({ slug }) }, make());
       expect(result.status).toBe(401);
       expect(codeOf(result)).toBe('UNAUTHENTICATED');
       expect(result.errors?.[0]?.message).toMatch(reason);
@@ -158,7 +155,7 @@ describe('token lifetime and critical headers', () => {
 
   it('accepts a token at the maximum lifetime', async () => {
     const iat = now();
-    const result = await gw.gql('{ me { id } }', undefined, sign({ iat, exp: iat + gw.config.jwt.maxLifetimeSeconds }));
+    const result = await story.gw.gql('{ me { id } }', undefined, sign({ iat, exp: iat + story.gw.config.jwt.maxLifetimeSeconds }));
     expect(result.errors).toBeUndefined();
   });
 });
@@ -167,14 +164,14 @@ describe('/metrics', () => {
   const DRAFT_SLUG = 'ke-hoach-mat';
 
   it('without METRICS_TOKEN, is open but names no dataset, not even a queried draft', async () => {
-    const registered = await gw.gql<{ registerDataset: { id: string } }>(REGISTER, { input: datasetInput({ slug: DRAFT_SLUG, classification: 'CONFIDENTIAL' }) }, publisher);
+    const registered = await publisher.registerDataset({ input: datasetInput({ slug: DRAFT_SLUG, classification: 'CONFIDENTIAL' }) });
     expect(registered.errors).toBeUndefined();
     const id = registered.data!.registerDataset.id;
     // The owner reads the draft: the source is asked (and fails: there is no file), which counts.
-    await gw.gql(`{ records(dataset: "${id}") { edges { node } } }`, undefined, publisher);
-    expect(gw.records.sourceQueries.get(id)).toBeGreaterThan(0);
+    await publisher.gql(`{ records(dataset: "${id}") { edges { node } } }`);
+    expect(story.gw.records.sourceQueries.get(id)).toBeGreaterThan(0);
 
-    const response = await fetch(`${gw.base}/metrics`);
+    const response = await fetch(`${story.gw.base}/metrics`);
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).not.toContain(id);
@@ -187,12 +184,12 @@ describe('/metrics', () => {
     const metricsToken = 'metrics-token-for-the-prometheus-scraper';
     const own = await startTestGateway({ env: { METRICS_TOKEN: metricsToken } });
     try {
-      const mine = own.token('pub', 'tai-chinh', ['publisher', 'analyst']);
-      const registered = await own.gql<{ registerDataset: { id: string } }>(REGISTER, { input: datasetInput({ slug: DRAFT_SLUG }) }, mine);
+      const mine = own.as(publisherPersona);
+      const registered = await mine.registerDataset({ input: datasetInput({ slug: DRAFT_SLUG }) });
       const id = registered.data!.registerDataset.id;
-      await own.gql(`{ records(dataset: "${id}") { edges { node } } }`, undefined, mine);
+      await mine.gql(`{ records(dataset: "${id}") { edges { node } } }`);
 
-      const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token-of-some-length' }, { authorization: `Bearer ${metricsToken}x` }, { authorization: `Basic ${metricsToken}` }, { authorization: `Bearer ${mine}` }];
+      const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong-token-of-some-length' }, { authorization: `Bearer ${metricsToken}x` }, { authorization: `Basic ${metricsToken}` }, { authorization: `Bearer ${mine.token}` }];
       for (const headers of attempts) {
         const refused = await fetch(`${own.base}/metrics`, { headers });
         expect(refused.status).toBe(401);
@@ -221,7 +218,7 @@ describe('request errors are the client\'s', () => {
   it('names a missing required input field', async () => {
     const input = datasetInput({ slug: 'no-title' });
     delete input['title'];
-    const result = await gw.gql(REGISTER, { input }, publisher);
+    const result = await publisher.registerDataset({ input });
     expect(codeOf(result)).toBe('BAD_USER_INPUT');
     expect(result.errors?.[0]?.message).toMatch(/title/);
     noInternals(result);
@@ -229,7 +226,7 @@ describe('request errors are the client\'s', () => {
   });
 
   it('names a bad DateTime variable', async () => {
-    const result = await gw.gql('mutation($input: AccessRequestInput!) { requestAccess(input: $input) { id } }', { input: { datasetId: 'tai-chinh.x', fields: ['a'], purpose: 'Kiểm tra', until: 'next tuesday' } }, publisher);
+    const result = await publisher.requestAccess({ input: { datasetId: 'tai-chinh.x', fields: ['a'], purpose: 'Kiểm tra', until: 'next tuesday' } });
     expect(codeOf(result)).toBe('BAD_USER_INPUT');
     expect(result.errors?.[0]?.message).toMatch(/until/);
     expect(result.errors?.[0]?.message).toMatch(/DateTime/);
@@ -237,13 +234,13 @@ describe('request errors are the client\'s', () => {
   });
 
   it('names a variable of the wrong type and an unknown operation name', async () => {
-    const wrong = await gw.gql('query($first: Int) { datasets(first: $first) { totalCount } }', { first: 'ten' }, publisher);
+    const wrong = await publisher.gql('query($first: Int) { datasets(first: $first) { totalCount } }', { first: 'ten' });
     expect(codeOf(wrong)).toBe('BAD_USER_INPUT');
     expect(wrong.errors?.[0]?.message).toMatch(/\$first/);
     noInternals(wrong);
-    const response = await fetch(`${gw.base}/graphql`, {
+    const response = await fetch(`${story.gw.base}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${publisher}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${publisher.token}` },
       body: JSON.stringify({ query: 'query A { me { id } } query B { me { id } }', operationName: 'C' }),
     });
     const body = (await response.json()) as ErrorBody;
@@ -253,9 +250,9 @@ describe('request errors are the client\'s', () => {
 
   it('refuses an invalid JSON body as BAD_USER_INPUT without echoing the parser internals', async () => {
     for (const text of ['{"query": ', '{"query": "{ me { id } }", }', '[1, 2', 'null', '"just a string"']) {
-      const response = await fetch(`${gw.base}/graphql`, {
+      const response = await fetch(`${story.gw.base}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${publisher}` },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${publisher.token}` },
         body: text,
       });
       expect(response.status).toBe(400);

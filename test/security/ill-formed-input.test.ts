@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { datasetInput, REGISTER } from '../fixtures.js';
-import { startTestGateway, type GqlResult, type TestGateway } from '../kit.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { datasetInput } from '../fixtures.js';
+import { dataOf, type GqlResult } from '../kit.js';
+import { like, publisherOfTaiChinh } from '../kit/personas.js';
+import { withGateway } from '../kit/stories.js';
 
 /**
  * Ill-formed text (a lone UTF-16 surrogate, which has no UTF-8 form, and NUL, which ends a C
@@ -8,8 +10,8 @@ import { startTestGateway, type GqlResult, type TestGateway } from '../kit.js';
  * JSON scalars, in string literals of the document, in operationName. BAD_USER_INPUT, and
  * nothing is written: no catalogue document, no audit event.
  */
-let gw: TestGateway;
-let publisher: string;
+const story = withGateway();
+const publisher = story.as(like(publisherOfTaiChinh, { roles: ['publisher', 'analyst'] }));
 let draft: string;
 
 const LONE_HIGH = 'Chợ \ud800 Bến Thành';
@@ -17,21 +19,16 @@ const LONE_LOW = 'x\udc00';
 const NUL = 'a\u0000b';
 
 beforeAll(async () => {
-  gw = await startTestGateway();
-  publisher = gw.token('pub', 'tai-chinh', ['publisher', 'analyst']);
-  const registered = await gw.gql<{ registerDataset: { id: string } }>(REGISTER, { input: datasetInput({ slug: 'cho' }) }, publisher);
-  if (registered.errors) throw new Error(JSON.stringify(registered.errors));
-  draft = registered.data!.registerDataset.id;
+  draft = dataOf(await publisher.registerDataset({ input: datasetInput({ slug: 'cho' }) })).registerDataset.id;
 });
-afterAll(async () => gw?.close());
 
 let datasets: number;
 let events: number;
 let title: unknown;
 beforeEach(async () => {
-  datasets = await gw.catalogue.datasets.countDocuments();
-  events = await gw.auditLog.events.countDocuments();
-  title = (await gw.catalogue.datasets.findOne({ _id: draft }))?.title;
+  datasets = await story.gw.catalogue.datasets.countDocuments();
+  events = await story.gw.auditLog.events.countDocuments();
+  title = (await story.gw.catalogue.datasets.findOne({ _id: draft }))?.title;
 });
 
 async function expectRefusedAndNothingWritten(result: { status: number; errors?: GqlResult['errors'] }, path?: RegExp) {
@@ -39,23 +36,21 @@ async function expectRefusedAndNothingWritten(result: { status: number; errors?:
   const error = result.errors?.[0];
   expect(error?.extensions?.code).toBe('BAD_USER_INPUT');
   if (path) expect(error?.extensions?.details?.map((d) => d.path).join(' ')).toMatch(path);
-  expect(await gw.catalogue.datasets.countDocuments()).toBe(datasets);
-  expect(await gw.auditLog.events.countDocuments()).toBe(events);
-  expect((await gw.catalogue.datasets.findOne({ _id: draft }))?.title).toEqual(title);
+  expect(await story.gw.catalogue.datasets.countDocuments()).toBe(datasets);
+  expect(await story.gw.auditLog.events.countDocuments()).toBe(events);
+  expect((await story.gw.catalogue.datasets.findOne({ _id: draft }))?.title).toEqual(title);
 }
 
-/** A raw POST, for what gw.gql cannot say (operationName, extensions). */
+/** A raw POST, for what the kit's client cannot say (operationName, extensions). */
 async function post(body: Record<string, unknown>) {
-  const response = await fetch(`${gw.base}/graphql`, {
+  const response = await fetch(`${story.gw.base}/graphql`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${publisher}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${publisher.token}` },
     body: JSON.stringify(body),
   });
   return { status: response.status, ...((await response.json()) as { errors?: GqlResult['errors'] }) };
 }
 
-const UPDATE = 'mutation Update($id: ID!, $input: DatasetPatch!) { updateDataset(id: $id, input: $input) { id title } }';
-const RECORDS = 'query Read($id: ID!, $where: JSON) { records(dataset: $id, where: $where) { edges { node } } }';
 
 describe('in variables', () => {
   it.each([
@@ -63,56 +58,56 @@ describe('in variables', () => {
     ['a lone low surrogate', LONE_LOW],
     ['NUL', NUL],
   ])('refuses %s in a String variable field', async (_name, value) => {
-    await expectRefusedAndNothingWritten(await gw.gql(UPDATE, { id: draft, input: { title: value } }, publisher), /^variables\.input\.title$/);
+    await expectRefusedAndNothingWritten(await publisher.updateDataset({ id: draft, input: { title: value } }), /^variables\.input\.title$/);
   });
 
   it('refuses one in a nested input list', async () => {
     const input = datasetInput({ slug: 'cho-2', keywords: ['chợ', NUL] });
-    await expectRefusedAndNothingWritten(await gw.gql(REGISTER, { input }, publisher), /^variables\.input\.keywords\.1$/);
+    await expectRefusedAndNothingWritten(await publisher.registerDataset({ input }), /^variables\.input\.keywords\.1$/);
   });
 
   it('refuses one deep inside a JSON scalar (a record schema), and in a key', async () => {
     const input = datasetInput({ slug: 'cho-3' });
     const schema = structuredClone(input['recordSchema']) as { properties: Record<string, Record<string, unknown>> };
     schema.properties['name']!['title'] = LONE_LOW;
-    await expectRefusedAndNothingWritten(await gw.gql(REGISTER, { input: { ...input, recordSchema: schema } }, publisher), /^variables\.input\.recordSchema\.properties\.name\.title$/);
+    await expectRefusedAndNothingWritten(await publisher.registerDataset({ input: { ...input, recordSchema: schema } }), /^variables\.input\.recordSchema\.properties\.name\.title$/);
     const keyed = structuredClone(input['recordSchema']) as { properties: Record<string, unknown> };
     keyed.properties[`stalls${NUL}`] = { type: 'integer' };
-    await expectRefusedAndNothingWritten(await gw.gql(REGISTER, { input: { ...input, recordSchema: keyed } }, publisher), /^variables\.input\.recordSchema\.properties\.<key>$/);
+    await expectRefusedAndNothingWritten(await publisher.registerDataset({ input: { ...input, recordSchema: keyed } }), /^variables\.input\.recordSchema\.properties\.<key>$/);
   });
 
   it('refuses one in a JSON filter of a read, which is then neither run nor audited', async () => {
-    await expectRefusedAndNothingWritten(await gw.gql(RECORDS, { id: draft, where: { name: { eq: LONE_HIGH } } }, publisher), /^variables\.where\.name\.eq$/);
-    await expectRefusedAndNothingWritten(await gw.gql(RECORDS, { id: draft, where: { or: [{ name: { in: ['a', NUL] } }] } }, publisher), /^variables\.where\.or\.0\.name\.in\.1$/);
-    await expectRefusedAndNothingWritten(await gw.gql(RECORDS, { id: draft, where: { [`na${NUL}me`]: { eq: 'x' } } }, publisher), /^variables\.where\.<key>$/);
+    await expectRefusedAndNothingWritten(await publisher.records({ dataset: draft, where: { name: { eq: LONE_HIGH } } }), /^variables\.where\.name\.eq$/);
+    await expectRefusedAndNothingWritten(await publisher.records({ dataset: draft, where: { or: [{ name: { in: ['a', NUL] } }] } }), /^variables\.where\.or\.0\.name\.in\.1$/);
+    await expectRefusedAndNothingWritten(await publisher.records({ dataset: draft, where: { [`na${NUL}me`]: { eq: 'x' } } }), /^variables\.where\.<key>$/);
   });
 
   it('refuses one in GET variables', async () => {
     const query = encodeURIComponent('query($id: ID!) { dataset(id: $id) { id } }');
     const variables = encodeURIComponent(JSON.stringify({ id: NUL }));
-    const response = await fetch(`${gw.base}/graphql?query=${query}&variables=${variables}`, { headers: { authorization: `Bearer ${publisher}`, accept: 'application/json' } });
+    const response = await fetch(`${story.gw.base}/graphql?query=${query}&variables=${variables}`, { headers: { authorization: `Bearer ${publisher.token}`, accept: 'application/json' } });
     await expectRefusedAndNothingWritten({ status: response.status, ...((await response.json()) as { errors?: GqlResult['errors'] }) }, /^variables\.id$/);
   });
 });
 
 describe('in the document', () => {
   it('refuses a string literal whose escape decodes to NUL', async () => {
-    const result = await gw.gql(`mutation { updateDataset(id: "${draft}", input: { title: "x\\u0000y" }) { id } }`, undefined, publisher);
+    const result = await publisher.gql(`mutation { updateDataset(id: "${draft}", input: { title: "x\\u0000y" }) { id } }`);
     await expectRefusedAndNothingWritten(result, /^query:1:\d+$/);
   });
 
   // graphql-js's lexer already refuses these escapes (a syntax error); kept so that stays true.
   it('refuses a string literal whose escape decodes to a lone surrogate', async () => {
-    await expectRefusedAndNothingWritten(await gw.gql(`mutation { updateDataset(id: "${draft}", input: { title: "x\\ud800y" }) { id } }`, undefined, publisher));
-    await expectRefusedAndNothingWritten(await gw.gql(`mutation { updateDataset(id: "${draft}", input: { title: "x\\u{DC00}y" }) { id } }`, undefined, publisher));
+    await expectRefusedAndNothingWritten(await publisher.gql(`mutation { updateDataset(id: "${draft}", input: { title: "x\\ud800y" }) { id } }`));
+    await expectRefusedAndNothingWritten(await publisher.gql(`mutation { updateDataset(id: "${draft}", input: { title: "x\\u{DC00}y" }) { id } }`));
   });
 
   it('refuses a literal inside an inline JSON value', async () => {
-    await expectRefusedAndNothingWritten(await gw.gql(`{ records(dataset: "${draft}", where: { name: { eq: "\\u0000" } }) { edges { node } } }`, undefined, publisher), /^query:1:\d+$/);
+    await expectRefusedAndNothingWritten(await publisher.gql(`{ records(dataset: "${draft}", where: { name: { eq: "\\u0000" } }) { edges { node } } }`), /^query:1:\d+$/);
   });
 
   it('refuses a lone surrogate in the query text itself', async () => {
-    await expectRefusedAndNothingWritten(await gw.gql(`mutation { updateDataset(id: "${draft}", input: { title: "${LONE_HIGH}" }) { id } }`, undefined, publisher), /^query$/);
+    await expectRefusedAndNothingWritten(await publisher.gql(`mutation { updateDataset(id: "${draft}", input: { title: "${LONE_HIGH}" }) { id } }`), /^query$/);
   });
 });
 
@@ -132,7 +127,7 @@ describe('in operationName and extensions', () => {
 
 describe('well-formed text', () => {
   it('passes: Vietnamese, and characters outside the BMP as surrogate pairs', async () => {
-    const result = await gw.gql<{ updateDataset: { title: string } }>(UPDATE, { id: draft, input: { title: 'Chợ 🏪 Bến Thành 𠀋' } }, publisher);
+    const result = await publisher.updateDataset({ id: draft, input: { title: 'Chợ 🏪 Bến Thành 𠀋' } });
     expect(result.errors).toBeUndefined();
     expect(result.data?.updateDataset.title).toBe('Chợ 🏪 Bến Thành 𠀋');
   });

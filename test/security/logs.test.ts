@@ -1,9 +1,10 @@
 import { GraphQLError, parse } from 'graphql';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { queryHash, serializeError, serializeRequest } from '../../server/logger.js';
-import { startTestGateway, type TestGateway } from '../kit.js';
-import { PEOPLE_SCHEMA, peopleRows } from '../sample-rows.js';
-import { csvSource, type TestSource } from '../sources.js';
+import { analystOfTaiChinh, officerOfCongAn } from '../kit/personas.js';
+import { withPublishedSource } from '../kit/stories.js';
+import { peopleRows } from '../sample-rows.js';
+import { csvSource } from '../sources.js';
 
 /**
  * Logs carry no personal data: a citizen id or a name sent in a filter, a variable or an export
@@ -14,24 +15,11 @@ const rows = peopleRows(20);
 const person = rows[3]!;
 const other = rows[7]!;
 const lines: string[] = [];
-let source: TestSource;
-let gw: TestGateway;
-let owner: string;
-
-beforeAll(async () => {
-  source = await csvSource(rows);
-  gw = await startTestGateway({
-    env: { LOG_LEVEL: 'debug', SOURCE_CREDENTIALS: JSON.stringify(source.credentials) },
-    logDestination: { write: (line: string) => void lines.push(line) },
-  });
-  owner = gw.token('officer', 'cong-an', ['publisher', 'analyst']);
-  await gw.publishDataset(owner, { slug: 'people', title: 'Dân cư', description: 'Thử.', classification: 'RESTRICTED', recordSchema: PEOPLE_SCHEMA, connector: source.connector });
+const people = withPublishedSource(rows, 'RESTRICTED', {
+  source: csvSource,
+  gateway: { env: { LOG_LEVEL: 'debug' }, logDestination: { write: (line: string) => void lines.push(line) } },
 });
-
-afterAll(async () => {
-  await gw?.close();
-  await source?.drop();
-});
+const owner = people.as(officerOfCongAn);
 
 /** What was logged since `from`, parsed, with the raw text for substring checks. */
 function logged(from: number) {
@@ -62,12 +50,11 @@ describe('failing requests leave no personal data in the log', () => {
       // A read that succeeds and is audited.
       ['query Ok($where: JSON) { records(dataset: "cong-an.people", where: $where) { edges { node } } }', { where: { citizenId: { eq: person.citizenId } } }],
     ];
-    for (const [query, variables] of requests) await gw.gql(query, variables, owner);
+    for (const [query, variables] of requests) await owner.gql(query, variables);
     // Another department filtering on a field it may not see (FORBIDDEN), with the value in the filter.
-    const outsider = gw.token('an', 'tai-chinh', ['analyst']);
-    await gw.gql('query Masked($where: JSON) { records(dataset: "cong-an.people", where: $where) { edges { node } } }', { where: { citizenId: { eq: person.citizenId } } }, outsider);
+    await people.as(analystOfTaiChinh).gql('query Masked($where: JSON) { records(dataset: "cong-an.people", where: $where) { edges { node } } }', { where: { citizenId: { eq: person.citizenId } } });
     // An invalid JSON body carrying the id.
-    await fetch(`${gw.base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${owner}` }, body: `{"query": "{ me { id } }", "variables": {"id": "${person.citizenId}"` });
+    await fetch(`${people.gw.base}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${owner.token}` }, body: `{"query": "{ me { id } }", "variables": {"id": "${person.citizenId}"` });
 
     const { text, entries } = logged(from);
     expectNoPersonalData(text);
@@ -80,10 +67,10 @@ describe('failing requests leave no personal data in the log', () => {
   it('an export URL with a citizen id in its query string, refused and served', async () => {
     const from = lines.length;
     const where = encodeURIComponent(JSON.stringify({ citizenId: { eq: person.citizenId } }));
-    const refused = await fetch(`${gw.base}/export/cong-an.people.ndjson?where=${where}&select=${encodeURIComponent(JSON.stringify([other.fullName]))}`, { headers: { authorization: `Bearer ${owner}` } });
+    const refused = await fetch(`${people.gw.base}/export/cong-an.people.ndjson?where=${where}&select=${encodeURIComponent(JSON.stringify([other.fullName]))}`, { headers: { authorization: `Bearer ${owner.token}` } });
     expect(refused.status).toBe(400);
     await refused.text();
-    const served = await fetch(`${gw.base}/export/cong-an.people.ndjson?where=${where}`, { headers: { authorization: `Bearer ${owner}` } });
+    const served = await fetch(`${people.gw.base}/export/cong-an.people.ndjson?where=${where}`, { headers: { authorization: `Bearer ${owner.token}` } });
     expect(served.status).toBe(200);
     expect(await served.text()).toContain(person.citizenId);
     await new Promise((resolve) => setTimeout(resolve, 50));

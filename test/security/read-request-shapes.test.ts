@@ -1,32 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf, startTestGateway, type TestGateway } from '../kit.js';
-import { PEOPLE_SCHEMA, peopleRows } from '../sample-rows.js';
-import { postgresSource, type TestSource } from '../sources.js';
+import { describe, expect, it } from 'vitest';
+import { codeOf, dataOf } from '../kit.js';
+import { officerOfCongAn } from '../kit/personas.js';
+import { withPublishedSource } from '../kit/stories.js';
+import { peopleRows } from '../sample-rows.js';
 
 /**
  * Attack class 2 (shapes): every read path parses its arguments into one typed request before
  * any policy or source sees them. A bad shape is BAD_USER_INPUT (400 on export), never a 500, and
  * the source and the API stay healthy afterwards.
  */
-const rows = peopleRows(30);
-let source: TestSource;
-let gw: TestGateway;
-let owner: string;
-
-beforeAll(async () => {
-  source = await postgresSource(rows);
-  gw = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify(source.credentials) } });
-  owner = gw.token('officer', 'cong-an', ['publisher', 'analyst']);
-  await gw.publishDataset(owner, { slug: 'people', title: 'Dân cư', description: 'Thử.', classification: 'RESTRICTED', recordSchema: PEOPLE_SCHEMA, connector: source.connector });
-});
-
-afterAll(async () => {
-  await gw?.close();
-  await source?.drop();
-});
-
-const RECORDS = 'query($where: JSON, $select: [String!], $orderBy: [OrderBy!], $first: Int, $after: String) { records(dataset: "cong-an.people", where: $where, select: $select, orderBy: $orderBy, first: $first, after: $after) { edges { node } } }';
-const exportOf = (query: string) => fetch(`${gw.base}/export/cong-an.people.ndjson?${query}`, { headers: { authorization: `Bearer ${owner}` } });
+const people = withPublishedSource(peopleRows(30), 'RESTRICTED');
+const owner = people.as(officerOfCongAn);
+const read = (variables: Record<string, unknown>) => owner.records({ dataset: people.datasetId, ...variables });
+const exportOf = (query: string) => fetch(`${people.gw.base}/export/cong-an.people.ndjson?${query}`, { headers: { authorization: `Bearer ${owner.token}` } });
 
 describe('one validated read', () => {
   it.each([
@@ -67,17 +53,16 @@ describe('one validated read', () => {
       { orderBy: [{ field: 'note' }] },
       { orderBy: [{ field: 'district' }, { field: 'district' }] },
     ];
-    for (const variables of cases) expect(codeOf(await gw.gql(RECORDS, variables, owner)), JSON.stringify(variables)).toBe('BAD_USER_INPUT');
+    for (const variables of cases) expect(codeOf(await read(variables)), JSON.stringify(variables)).toBe('BAD_USER_INPUT');
     // The typed data field goes through the same request.
-    expect(codeOf(await gw.gql('{ data { cong_an_people(first: 5000) { edges { cursor } } } }', undefined, owner))).toBe('BAD_USER_INPUT');
-    expect(codeOf(await gw.gql('{ data { cong_an_people(where: { birthDate: { eq: "2024-02-30" } }) { edges { cursor } } } }', undefined, owner))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await owner.gql('{ data { cong_an_people(first: 5000) { edges { cursor } } } }'))).toBe('BAD_USER_INPUT');
+    expect(codeOf(await owner.gql('{ data { cong_an_people(where: { birthDate: { eq: "2024-02-30" } }) { edges { cursor } } } }'))).toBe('BAD_USER_INPUT');
   });
 
   it('leaves the source and the API healthy afterwards', async () => {
-    const result = await gw.gql<{ records: { edges: unknown[] } }>(RECORDS, { first: 3 }, owner);
-    expect(result.data!.records.edges).toHaveLength(3);
+    expect(dataOf(await read({ first: 3 })).records.edges).toHaveLength(3);
     expect((await exportOf('select=["citizenId"]')).status).toBe(200);
-    expect(await source.count()).toBe(rows.length);
-    expect((await fetch(`${gw.base}/readyz`)).status).toBe(200);
+    expect(await people.source.count()).toBe(people.rows.length);
+    expect((await fetch(`${people.gw.base}/readyz`)).status).toBe(200);
   });
 });

@@ -6,8 +6,10 @@ import { LiveSchema } from '../../schema/build-schema.js';
 import { buildDatasetDocument } from '../../server/catalogue/catalogue-service.js';
 import type { DatasetInput } from '../../server/catalogue/dataset.js';
 import { createLogger } from '../../server/logger.js';
-import { datasetInput, REGISTER } from '../fixtures.js';
-import { codeOf, startTestGateway, type GqlResult, type TestGateway } from '../kit.js';
+import { datasetInput } from '../fixtures.js';
+import { codeOf, pathsOf, startTestGateway, type Actor, type GqlResult } from '../kit.js';
+import { admin as platformAdmin, like, publisherOfCongAn, publisherOfTaiChinh } from '../kit/personas.js';
+import { withGateway } from '../kit/stories.js';
 
 /**
  * Issue 8, items 4 and 5: what a publisher writes into a record schema, or a dataset's id, can
@@ -23,11 +25,7 @@ const RESIDENTS_SCHEMA = {
   properties: { code: { type: 'string' }, name: { type: 'string' }, district: { type: 'string' } },
 };
 
-let gw: TestGateway;
 let filesDir: string;
-let publisher: string;
-let police: string;
-let admin: string;
 let env: Record<string, string>;
 
 beforeAll(async () => {
@@ -40,60 +38,54 @@ beforeAll(async () => {
       'si-files': { type: 'csv', folder: filesDir, departments: DEPARTMENTS, reach: {} },
     }),
   };
-  gw = await startTestGateway({ env });
-  await gw.catalogue.upsertDepartment({ code: 'cong', name: 'Phòng thử nghiệm Cống' });
-  await gw.catalogue.upsertDepartment({ code: 'access', name: 'Phòng thử nghiệm Access' });
-  publisher = gw.token('lan.tran', 'tai-chinh', ['publisher']);
-  police = gw.token('minh', 'cong-an', ['analyst', 'publisher']);
-  admin = gw.token('root', 'platform', ['admin']);
 });
-
 afterAll(async () => {
-  await gw?.close();
   if (filesDir) await rm(filesDir, { recursive: true, force: true });
 });
 
-const count = () => gw.catalogue.datasets.countDocuments();
-const pathsOf = (result: GqlResult<unknown>) => result.errors?.[0]?.extensions?.details?.map((d) => d.path) ?? [];
+const story = withGateway(() => ({ env }));
+beforeAll(async () => {
+  await story.gw.catalogue.upsertDepartment({ code: 'cong', name: 'Phòng thử nghiệm Cống' });
+  await story.gw.catalogue.upsertDepartment({ code: 'access', name: 'Phòng thử nghiệm Access' });
+});
+const policePersona = like(publisherOfCongAn, { roles: ['analyst', 'publisher'] });
+const publisher = story.as(publisherOfTaiChinh);
+const police = story.as(policePersona);
+const admin = story.as(platformAdmin);
+
+const count = () => story.gw.catalogue.datasets.countDocuments();
 const messagesOf = (result: GqlResult<unknown>) => result.errors?.[0]?.extensions?.details?.map((d) => d.message) ?? [];
-const UPDATE = 'mutation($id: ID!, $input: DatasetPatch!) { updateDataset(id: $id, input: $input) { id version fields { name } } }';
 const withSchema = (slug: string, recordSchema: Record<string, unknown>) => datasetInput({ slug, recordSchema });
 
 describe('record schemas are judged in isolation', () => {
   it('refuses a record schema posing as the 2020-12 meta-schema, and the next registration and update still succeed', async () => {
     const before = await count();
-    const attack = await gw.gql(REGISTER, { input: withSchema('meta-attack', { $id: DRAFT, type: 'object', properties: { a: { type: 'string' } } }) }, publisher);
+    const attack = await publisher.registerDataset({ input: withSchema('meta-attack', { $id: DRAFT, type: 'object', properties: { a: { type: 'string' } } }) });
     expect(codeOf(attack)).toBe('BAD_USER_INPUT');
     expect(pathsOf(attack)).toEqual(['input.recordSchema.$id']);
     expect(await count()).toBe(before);
 
     // Before the fix, the refusal removed the meta-schema and every later registration failed.
-    const next = await gw.gql<{ registerDataset: { id: string } }>(REGISTER, { input: datasetInput({ slug: 'after-attack' }) }, publisher);
+    const next = await publisher.registerDataset({ input: datasetInput({ slug: 'after-attack' }) });
     expect(next.errors, JSON.stringify(next.errors)).toBeUndefined();
     expect(next.data?.registerDataset.id).toBe('tai-chinh.after-attack');
 
     // The same attack through an update is refused too, and changes nothing.
-    const viaUpdate = await gw.gql(UPDATE, { id: 'tai-chinh.after-attack', input: { recordSchema: { $id: DRAFT, type: 'object', properties: { a: { type: 'string' } } } } }, publisher);
+    const viaUpdate = await publisher.updateDataset({ id: 'tai-chinh.after-attack', input: { recordSchema: { $id: DRAFT, type: 'object', properties: { a: { type: 'string' } } } } });
     expect(codeOf(viaUpdate)).toBe('BAD_USER_INPUT');
-    expect((await gw.catalogue.getUnchecked('tai-chinh.after-attack'))?.version).toBe(1);
+    expect((await story.gw.catalogue.getUnchecked('tai-chinh.after-attack'))?.version).toBe(1);
 
-    const update = await gw.gql<{ updateDataset: { version: number; fields: { name: string }[] } }>(
-      UPDATE,
-      { id: 'tai-chinh.after-attack', input: { recordSchema: { $schema: DRAFT, type: 'object', properties: { marketCode: { type: 'string' }, area: { type: ['number', 'null'] } } } } },
-      publisher,
-    );
+    const update = await publisher.updateDataset({ id: 'tai-chinh.after-attack', input: { recordSchema: { $schema: DRAFT, type: 'object', properties: { marketCode: { type: 'string' }, area: { type: ['number', 'null'] } } } } });
     expect(update.errors, JSON.stringify(update.errors)).toBeUndefined();
     expect(update.data?.updateDataset).toMatchObject({ version: 2, fields: [{ name: 'marketCode' }, { name: 'area' }] });
     // And the platform still judges record schemas by the meta-schema.
-    const invalid = await gw.gql(REGISTER, { input: withSchema('still-judged', { type: 'object', properties: { a: { type: 'string', minLength: -1 } } }) }, publisher);
+    const invalid = await publisher.registerDataset({ input: withSchema('still-judged', { type: 'object', properties: { a: { type: 'string', minLength: -1 } } }) });
     expect(pathsOf(invalid)).toEqual(['input.recordSchema.properties.a.minLength']);
   });
 
   it('refuses keys that name schemas or pull other schemas in, at the root and inside fields, with their paths', async () => {
     const before = await count();
-    const result = await gw.gql(
-      REGISTER,
-      {
+    const result = await publisher.registerDataset({
         input: withSchema('references', {
           type: 'object',
           $defs: { code: { type: 'string' } },
@@ -108,9 +100,7 @@ describe('record schemas are judged in isolation', () => {
             e: { type: 'string', enum: ['plain', '$ref'] },
           },
         }),
-      },
-      publisher,
-    );
+      });
     expect(codeOf(result)).toBe('BAD_USER_INPUT');
     expect(pathsOf(result)).toEqual(
       expect.arrayContaining([
@@ -132,11 +122,11 @@ describe('record schemas are judged in isolation', () => {
 
   it('refuses any other $schema as bad input, never as a server error', async () => {
     for (const $schema of ['https://json-schema.org/draft-07/schema#', 42, 'https://example.org/evil']) {
-      const result = await gw.gql(REGISTER, { input: withSchema('other-meta', { $schema, type: 'object', properties: { a: { type: 'string' } } }) }, publisher);
+      const result = await publisher.registerDataset({ input: withSchema('other-meta', { $schema, type: 'object', properties: { a: { type: 'string' } } }) });
       expect(codeOf(result), JSON.stringify(result.errors)).toBe('BAD_USER_INPUT');
       expect(result.errors?.[0]?.extensions?.details).toContainEqual({ path: 'input.recordSchema.$schema', message: `must be ${DRAFT}: record schemas are JSON Schema 2020-12` });
     }
-    expect(await gw.catalogue.datasets.countDocuments({ _id: 'tai-chinh.other-meta' })).toBe(0);
+    expect(await story.gw.catalogue.datasets.countDocuments({ _id: 'tai-chinh.other-meta' })).toBe(0);
   });
 });
 
@@ -145,7 +135,7 @@ describe('names that collide with the filter language or GraphQL', () => {
     const before = await count();
     const names = ['and', 'or', 'not', 'true', 'false', 'null', '__x'];
     const properties = Object.fromEntries([['marketCode', { type: 'string' }], ...names.map((n) => [n, { type: 'string' }])]);
-    const result = await gw.gql(REGISTER, { input: withSchema('reserved', { type: 'object', properties }) }, publisher);
+    const result = await publisher.registerDataset({ input: withSchema('reserved', { type: 'object', properties }) });
     expect(codeOf(result)).toBe('BAD_USER_INPUT');
     expect(pathsOf(result)).toEqual(expect.arrayContaining(names.map((n) => `input.recordSchema.properties.${n}`)));
     expect(messagesOf(result).join(' ')).toMatch(/filter language/);
@@ -157,7 +147,7 @@ describe('names that collide with the filter language or GraphQL', () => {
   it('refuses link names that are reserved or repeat a name of the record type', async () => {
     const before = await count();
     const link = (as: string) => ({ field: 'marketCode', dataset: 'cong-an.residents', targetField: 'code', as });
-    const result = await gw.gql(REGISTER, { input: datasetInput({ slug: 'bad-links', links: [link('and'), link('null'), link('__typename'), link('name'), link('place'), link('place')] }) }, publisher);
+    const result = await publisher.registerDataset({ input: datasetInput({ slug: 'bad-links', links: [link('and'), link('null'), link('__typename'), link('name'), link('place'), link('place')] }) });
     expect(codeOf(result)).toBe('BAD_USER_INPUT');
     expect(pathsOf(result)).toEqual(expect.arrayContaining(['input.links.0.as', 'input.links.1.as', 'input.links.2.as', 'input.links.3.as', 'input.links.5.as']));
     expect(pathsOf(result)).not.toContain('input.links.4.as');
@@ -166,29 +156,27 @@ describe('names that collide with the filter language or GraphQL', () => {
 
   it('refuses a reserved name brought in by an update, and keeps the stored dataset', async () => {
     const id = 'tai-chinh.after-names';
-    expect((await gw.gql(REGISTER, { input: datasetInput({ slug: 'after-names' }) }, publisher)).errors).toBeUndefined();
-    const stored = await gw.catalogue.datasets.findOne({ _id: id });
-    const result = await gw.gql(UPDATE, { id, input: { recordSchema: { type: 'object', properties: { marketCode: { type: 'string' }, or: { type: 'string' } } } } }, publisher);
+    expect((await publisher.registerDataset({ input: datasetInput({ slug: 'after-names' }) })).errors).toBeUndefined();
+    const stored = await story.gw.catalogue.datasets.findOne({ _id: id });
+    const result = await publisher.updateDataset({ id, input: { recordSchema: { type: 'object', properties: { marketCode: { type: 'string' }, or: { type: 'string' } } } } });
     expect(pathsOf(result)).toEqual(['input.recordSchema.properties.or']);
-    const links = await gw.gql(UPDATE, { id, input: { links: [{ field: 'marketCode', dataset: 'cong-an.residents', targetField: 'code', as: 'not' }] } }, publisher);
+    const links = await publisher.updateDataset({ id, input: { links: [{ field: 'marketCode', dataset: 'cong-an.residents', targetField: 'code', as: 'not' }] } });
     expect(pathsOf(links)).toEqual(['input.links.0.as']);
-    expect(await gw.catalogue.datasets.findOne({ _id: id })).toEqual(stored);
+    expect(await story.gw.catalogue.datasets.findOne({ _id: id })).toEqual(stored);
   });
 });
 
 type Names = { __type: { fields: { name: string }[] } | null };
-const dataFields = async (token: string) =>
-  ((await gw.gql<Names>('{ __type(name: "DataQuery") { fields { name } } }', undefined, token)).data?.__type?.fields ?? []).map((f) => f.name);
-const healthOf = async (id: string) =>
-  (await gw.gql<{ dataset: { health: { ok: boolean; issues: string[] } | null } | null }>('query($id: ID!) { dataset(id: $id) { health { ok issues } } }', { id }, admin)).data?.dataset?.health;
+const dataFields = async (who: Actor) => ((await who.gql<Names>('{ __type(name: "DataQuery") { fields { name } } }')).data?.__type?.fields ?? []).map((f) => f.name);
+const healthOf = async (id: string) => (await admin.dataset({ id })).data?.dataset?.health;
 
 /** A catalogue entry written around the API, as data that predates a rule would be. */
 async function insertPublishedDirectly(department: string, input: DatasetInput): Promise<void> {
   const doc = buildDatasetDocument(input, department, 'legacy-import', new Date());
-  await gw.catalogue.datasets.insertOne({ ...doc, status: 'PUBLISHED', publishedAt: new Date() });
+  await story.gw.catalogue.datasets.insertOne({ ...doc, status: 'PUBLISHED', publishedAt: new Date() });
   // Other replicas see a change through the catalogue's change counter; so does this one, at once.
-  await gw.db.collection<{ _id: string; changes: number }>('catalogue_meta').updateOne({ _id: 'catalogue' }, { $inc: { changes: 1 } }, { upsert: true });
-  await gw.catalogue.searchIndex.refreshIfStale(true);
+  await story.gw.db.collection<{ _id: string; changes: number }>('catalogue_meta').updateOne({ _id: 'catalogue' }, { $inc: { changes: 1 } }, { upsert: true });
+  await story.gw.catalogue.searchIndex.refreshIfStale(true);
 }
 
 describe('a dataset that cannot have a typed part is left out, and nothing else breaks', () => {
@@ -205,11 +193,11 @@ describe('a dataset that cannot have a typed part is left out, and nothing else 
 
   beforeAll(async () => {
     // Each registration is legitimate on its own; together their generated names collide.
-    await gw.publishDataset(police, residents('residents'));
-    await gw.publishDataset(police, residents('residents-edge')); // CongAnResidentsEdge: the edge type of cong-an.residents
-    await gw.publishDataset(admin, residents('an-residents', 'cong')); // data.cong_an_residents again
-    await gw.publishDataset(admin, residents('request', 'access')); // AccessRequest: a type of the gateway's own schema
-    await gw.publishDataset(publisher, { ...datasetInput({ slug: 'markets' }), classification: 'PUBLIC' });
+    await story.gw.publishDataset(police.token, residents('residents'));
+    await story.gw.publishDataset(police.token, residents('residents-edge')); // CongAnResidentsEdge: the edge type of cong-an.residents
+    await story.gw.publishDataset(admin.token, residents('an-residents', 'cong')); // data.cong_an_residents again
+    await story.gw.publishDataset(admin.token, residents('request', 'access')); // AccessRequest: a type of the gateway's own schema
+    await story.gw.publishDataset(publisher.token, { ...datasetInput({ slug: 'markets' }), classification: 'PUBLIC' });
     // A field named `and` from before the rule.
     await insertPublishedDirectly('cong-an', {
       slug: 'legacy',
@@ -223,16 +211,12 @@ describe('a dataset that cannot have a typed part is left out, and nothing else 
   });
 
   it('keeps every other query working', async () => {
-    const me = await gw.gql<{ me: { id: string } }>('{ me { id } }', undefined, police);
+    const me = await police.gql<{ me: { id: string } }>('{ me { id } }');
     expect(me.status).toBe(200);
     expect(me.errors).toBeUndefined();
-    expect(me.data?.me.id).toBe('minh');
+    expect(me.data?.me.id).toBe(policePersona.id);
 
-    const data = await gw.gql<{ data: { cong_an_residents: { edges: { node: { code: string; name: string } }[] } } }>(
-      '{ data { cong_an_residents(first: 2, orderBy: [{ field: code }]) { edges { node { code name } } } } }',
-      undefined,
-      police,
-    );
+    const data = await police.gql<{ data: { cong_an_residents: { edges: { node: { code: string; name: string } }[] } } }>('{ data { cong_an_residents(first: 2, orderBy: [{ field: code }]) { edges { node { code name } } } } }');
     expect(data.errors, JSON.stringify(data.errors)).toBeUndefined();
     expect(data.data?.data.cong_an_residents.edges.map((e) => e.node.code)).toEqual(['R1', 'R2']);
 
@@ -240,20 +224,20 @@ describe('a dataset that cannot have a typed part is left out, and nothing else 
     expect(fields).toEqual(expect.arrayContaining(['cong_an_residents', 'tai_chinh_markets']));
     expect(fields.filter((f) => ['cong_an_residents_edge', 'cong_an_legacy', 'access_request'].includes(f))).toEqual([]);
     // data.cong_an_residents is the first claimant's, cong-an.residents, not cong.an-residents.
-    const types = await gw.gql<{ __type: { description: string } | null }>('{ __type(name: "CongAnResidents") { description } }', undefined, police);
+    const types = await police.gql<{ __type: { description: string } | null }>('{ __type(name: "CongAnResidents") { description } }');
     expect(types.data?.__type?.description).toContain('cong-an.residents');
   });
 
   it('still serves the left-out datasets through records', async () => {
     for (const id of ['cong-an.residents-edge', 'cong.an-residents', 'access.request', 'cong-an.legacy']) {
-      const result = await gw.gql<{ records: { edges: { node: Record<string, unknown> }[] } }>('query($id: ID!) { records(dataset: $id, first: 5) { edges { node } } }', { id }, admin);
+      const result = await admin.gql<{ records: { edges: { node: Record<string, unknown> }[] } }>('query($id: ID!) { records(dataset: $id, first: 5) { edges { node } } }', { id });
       expect(result.errors, `${id}: ${JSON.stringify(result.errors)}`).toBeUndefined();
       expect(result.data?.records.edges.length).toBeGreaterThan(0);
     }
   });
 
   it('says in each left-out dataset’s health why, and in the live schema’s status', async () => {
-    await gw.gql('{ me { id } }', undefined, police);
+    await police.gql('{ me { id } }');
     for (const id of LEFT_OUT) {
       const health = await healthOf(id);
       expect(health?.ok, id).toBe(false);
@@ -265,12 +249,12 @@ describe('a dataset that cannot have a typed part is left out, and nothing else 
     expect((await healthOf('cong-an.legacy'))?.issues.join(' ')).toMatch(/"and" is reserved/);
     expect((await healthOf('cong-an.residents'))?.issues ?? []).toEqual([]);
 
-    const status = gw.schema.status();
+    const status = story.gw.schema.status();
     expect(status.ok).toBe(false);
     expect(status.leftOut.map((l) => l.id)).toEqual(LEFT_OUT);
     expect(status.leftOut.every((l) => l.reason.length > 0)).toBe(true);
     // Readiness says the API is degraded, not down, and names no dataset to whoever asks.
-    const ready = await fetch(`${gw.base}/readyz`);
+    const ready = await fetch(`${story.gw.base}/readyz`);
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { status: string; reason: string };
     expect(body.status).toBe('degraded');
@@ -279,9 +263,9 @@ describe('a dataset that cannot have a typed part is left out, and nothing else 
   });
 
   it('lets a second gateway start on the same database and serve it', async () => {
-    const second = await startTestGateway({ env, dbName: gw.db.databaseName });
+    const second = await startTestGateway({ env, dbName: story.gw.db.databaseName });
     try {
-      const result = await second.gql<{ me: { id: string }; data: { cong_an_residents: { edges: unknown[] } } }>('{ me { id } data { cong_an_residents(first: 1) { edges { cursor } } } }', undefined, police);
+      const result = await second.as(policePersona).gql<{ me: { id: string }; data: { cong_an_residents: { edges: unknown[] } } }>('{ me { id } data { cong_an_residents(first: 1) { edges { cursor } } } }');
       expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
       expect(result.data?.data.cong_an_residents.edges).toHaveLength(1);
     } finally {
@@ -290,28 +274,24 @@ describe('a dataset that cannot have a typed part is left out, and nothing else 
   });
 
   it('lets a second gateway start even when a published entry cannot be read at all', async () => {
-    await gw.catalogue.datasets.updateOne({ _id: 'cong-an.legacy' }, { $set: { recordSchemaJson: '{ not json' } });
-    const second = await startTestGateway({ env, dbName: gw.db.databaseName });
+    await story.gw.catalogue.datasets.updateOne({ _id: 'cong-an.legacy' }, { $set: { recordSchemaJson: '{ not json' } });
+    const second = await startTestGateway({ env, dbName: story.gw.db.databaseName });
     try {
-      const result = await second.gql<{ data: { cong_an_residents: { edges: unknown[] } } }>('{ data { cong_an_residents(first: 1) { edges { cursor } } } }', undefined, police);
+      const result = await second.as(policePersona).gql<{ data: { cong_an_residents: { edges: unknown[] } } }>('{ data { cong_an_residents(first: 1) { edges { cursor } } } }');
       expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
       const live = new LiveSchema(second.catalogue, second.config.limits.dataSchemaMaxDatasets, createLogger('silent'));
       await live.current();
       expect(live.status().leftOut.find((l) => l.id === 'cong-an.legacy')?.reason).toMatch(/cannot be read/);
     } finally {
       await second.detach();
-      await gw.catalogue.datasets.deleteOne({ _id: 'cong-an.legacy' });
+      await story.gw.catalogue.datasets.deleteOne({ _id: 'cong-an.legacy' });
     }
   });
 
   it('takes a left-out dataset back once its names are free, and clears its health', async () => {
-    const deprecated = await gw.gql('mutation { deprecateDataset(id: "cong-an.residents", reason: "Thay thế") { id } }', undefined, police);
+    const deprecated = await police.gql('mutation { deprecateDataset(id: "cong-an.residents", reason: "Thay thế") { id } }');
     expect(deprecated.errors).toBeUndefined();
-    const result = await gw.gql<{ data: { cong_an_residents_edge: { edges: { node: { code: string } }[] } } }>(
-      '{ data { cong_an_residents_edge(first: 1) { edges { node { code } } } } }',
-      undefined,
-      police,
-    );
+    const result = await police.gql<{ data: { cong_an_residents_edge: { edges: { node: { code: string } }[] } } }>('{ data { cong_an_residents_edge(first: 1) { edges { node { code } } } } }');
     expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
     expect(result.data?.data.cong_an_residents_edge.edges).toHaveLength(1);
     expect((await healthOf('cong-an.residents-edge'))?.issues.some((i) => i.startsWith('left out'))).toBe(false);

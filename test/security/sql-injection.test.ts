@@ -1,6 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeOf, startTestGateway, type GqlResult, type TestGateway } from '../kit.js';
-import { PEOPLE_SCHEMA, peopleRows } from '../sample-rows.js';
+import { describe, expect, it } from 'vitest';
+import { codeOf, type GqlResult } from '../kit.js';
+import { like, officerOfCongAn } from '../kit/personas.js';
+import { withPublishedSource } from '../kit/stories.js';
+import { peopleRows, type PersonRow } from '../sample-rows.js';
 import { mysqlSource, postgresSource, type TestSource } from '../sources.js';
 
 /**
@@ -12,48 +14,23 @@ import { mysqlSource, postgresSource, type TestSource } from '../sources.js';
  */
 const rows = peopleRows(150);
 
-const RECORDS = /* GraphQL */ `
-  query Records($dataset: ID!, $where: JSON, $select: [String!], $orderBy: [OrderBy!], $first: Int) {
-    records(dataset: $dataset, where: $where, select: $select, orderBy: $orderBy, first: $first) {
-      edges { node }
-    }
-  }
-`;
-type Page = { records: { edges: { node: Record<string, unknown> }[] } };
-
 /** Had any of these run, the answer would take at least two seconds (per row, for most). */
 const FAST_MS = 1500;
 
-const SOURCES: [string, (r: typeof rows) => Promise<TestSource>, string][] = [
-  ['postgres', postgresSource, 'pg_sleep(2)'],
+const SOURCES: [string, (rows: PersonRow[], departments: string[]) => Promise<TestSource>, string][] = [
+  ['postgres', (rows, departments) => postgresSource(rows, undefined, departments), 'pg_sleep(2)'],
   ['mysql', mysqlSource, 'SLEEP(2)'],
 ];
 
 describe.each(SOURCES)('SQL injection against a %s source', (name, makeSource, sleep) => {
-  let source: TestSource;
-  let gw: TestGateway;
-  let analyst: string;
-  const dataset = `cong-an.people-injection-${name}`;
-
-  beforeAll(async () => {
-    source = await makeSource(rows);
-    gw = await startTestGateway({ env: { SOURCE_CREDENTIALS: JSON.stringify(source.credentials) } });
-    const publisher = gw.token('publisher', 'cong-an', ['publisher']);
-    await gw.publishDataset(publisher, {
-      slug: `people-injection-${name}`,
-      title: `Dân cư (${name})`,
-      description: 'Bảng thử nghiệm chống SQL injection.',
-      classification: 'RESTRICTED',
-      recordSchema: PEOPLE_SCHEMA,
-      connector: source.connector,
-    });
-    analyst = gw.token('attacker', 'cong-an', ['analyst']);
+  const people = withPublishedSource(rows, 'RESTRICTED', {
+    source: makeSource,
+    slug: `people-injection-${name}`,
+    title: `Dân cư (${name})`,
+    input: { description: 'Bảng thử nghiệm chống SQL injection.' },
   });
-
-  afterAll(async () => {
-    await gw?.close();
-    await source?.drop();
-  });
+  const dataset = people.datasetId;
+  const analyst = people.as(like(officerOfCongAn, { id: 'attacker' }));
 
   const timed = async <T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> => {
     const started = Date.now();
@@ -61,11 +38,11 @@ describe.each(SOURCES)('SQL injection against a %s source', (name, makeSource, s
     return { result, ms: Date.now() - started };
   };
 
-  const read = (variables: Record<string, unknown>) => timed(() => gw.gql<Page>(RECORDS, { dataset, first: 50, ...variables }, analyst));
+  const read = (variables: Record<string, unknown>) => timed(() => analyst.records({ dataset, first: 50, ...variables }));
 
   const exportWith = (query: Record<string, string>) =>
     timed(async () => {
-      const response = await fetch(`${gw.base}/export/${dataset}.ndjson?${new URLSearchParams(query)}`, { headers: { authorization: `Bearer ${analyst}` } });
+      const response = await fetch(`${people.gw.base}/export/${dataset}.ndjson?${new URLSearchParams(query)}`, { headers: { authorization: `Bearer ${analyst.token}` } });
       return { status: response.status, body: await response.text() };
     });
 
@@ -164,7 +141,7 @@ describe.each(SOURCES)('SQL injection against a %s source', (name, makeSource, s
   });
 
   it('leaves the table whole, and serves the next ordinary reads', async () => {
-    expect(await source.count()).toBe(rows.length);
+    expect(await people.source.count()).toBe(rows.length);
     const page = await read({ orderBy: [{ field: 'birthYear', direction: 'DESC' }], select: ['citizenId', 'birthYear'], first: 5 });
     expect(page.result.errors).toBeUndefined();
     const expected = [...rows].sort((a, b) => b.birthYear - a.birthYear || (a.citizenId < b.citizenId ? -1 : 1)).slice(0, 5);

@@ -2,7 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxPagesFor } from '../../connectors/http-json/index.js';
-import { codeOf, startTestGateway, type TestGateway } from '../kit.js';
+import { codeOf, pathsOf } from '../kit.js';
+import { analystOfYTe, publisherOfYTe } from '../kit/personas.js';
+import { withGateway } from '../kit/stories.js';
 
 /**
  * Issue 8, item 3: a publisher must not turn the http-json connector into a way to reach other
@@ -34,9 +36,6 @@ let api: Server;
 let elsewhere: Server;
 let apiBase: string;
 let elsewhereBase: string;
-let gw: TestGateway;
-let publisher: string;
-let reader: string;
 
 /** Writes 50 MB in 64 KiB pieces, waiting for the socket each time: never more than a chunk in memory here. */
 function streamHuge(res: ServerResponse): Promise<{ sent: number; finished: boolean }> {
@@ -117,16 +116,14 @@ const bindingInput = (slug: string, options: Record<string, unknown>) => ({
   connector: { type: 'http-json', options: { credentials: 'api', keyField: 'code', ...options } },
 });
 
-const REGISTER = 'mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }';
-const read = (slug: string) =>
-  gw.gql<{ records: { edges: { node: { code: string } }[] } }>('query($d: ID!) { records(dataset: $d, first: 100) { edges { node } } }', { d: `y-te.${slug}` }, reader);
+const read = (slug: string) => reader.records({ dataset: `y-te.${slug}`, first: 100 });
 
 /** The gateway and the department's source both still serve a good dataset. */
 async function expectStillServing() {
   const result = await read('good');
   expect(result.errors).toBeUndefined();
   expect(result.data!.records.edges.map((e) => e.node.code)).toEqual(items.map((i) => i.code));
-  expect((await fetch(`${gw.base}/healthz`)).status).toBe(200);
+  expect((await fetch(`${story.gw.base}/healthz`)).status).toBe(200);
   expect(baitHits).toBe(0);
   expect(elsewhereHits).toBe(0);
 }
@@ -139,21 +136,24 @@ beforeAll(async () => {
   elsewhereBase = await listen(elsewhere);
   api = createServer(department);
   apiBase = await listen(api);
-  gw = await startTestGateway({
-    env: {
-      SOURCE_CREDENTIALS: JSON.stringify({ api: { type: 'http-json', url: apiBase, departments: ['y-te'], reach: { pathPrefix: '/allowed' } } }),
-      SOURCE_TIMEOUT_MS: '5000',
-      SOURCE_MAX_RESPONSE_BYTES: String(CEILING_BYTES),
-    },
-  });
-  publisher = gw.token('p', 'y-te', ['publisher']);
-  reader = gw.token('r', 'y-te', ['analyst']);
-  await gw.publishDataset(publisher, bindingInput('good', { path: '/allowed/good' }));
-  await gw.publishDataset(publisher, bindingInput('moved', { path: '/allowed/moved' }));
+});
+
+const story = withGateway(() => ({
+  env: {
+    SOURCE_CREDENTIALS: JSON.stringify({ api: { type: 'http-json', url: apiBase, departments: ['y-te'], reach: { pathPrefix: '/allowed' } } }),
+    SOURCE_TIMEOUT_MS: '5000',
+    SOURCE_MAX_RESPONSE_BYTES: String(CEILING_BYTES),
+  },
+}));
+const publisher = story.as(publisherOfYTe);
+const reader = story.as(analystOfYTe);
+
+beforeAll(async () => {
+  await story.gw.publishDataset(publisher.token, bindingInput('good', { path: '/allowed/good' }));
+  await story.gw.publishDataset(publisher.token, bindingInput('moved', { path: '/allowed/moved' }));
 });
 
 afterAll(async () => {
-  await gw?.close();
   await stop(api);
   await stop(elsewhere);
 });
@@ -172,23 +172,23 @@ describe('a publisher cannot bind a path outside the credential', () => {
   ];
 
   it.each(bad)('refuses %s (%s) with BAD_USER_INPUT at options.path, writing nothing', async (_what, path) => {
-    const before = await gw.db.collection('datasets').countDocuments();
+    const before = await story.gw.db.collection('datasets').countDocuments();
     const [apiBefore, elsewhereBefore] = [[...hits.values()].reduce((a, b) => a + b, 0), elsewhereHits];
-    const result = await gw.gql(REGISTER, { input: bindingInput('attack', { path }) }, publisher);
+    const result = await publisher.registerDataset({ input: bindingInput('attack', { path }) });
     expect(codeOf(result)).toBe('BAD_USER_INPUT');
-    expect(result.errors![0]!.extensions!.details!.map((d) => d.path)).toEqual(['input.connector.options.path']);
-    expect(await gw.db.collection('datasets').countDocuments()).toBe(before);
-    expect((await gw.gql<{ dataset: unknown }>('{ dataset(id: "y-te.attack") { id } }', undefined, publisher)).data?.dataset).toBeNull();
+    expect(pathsOf(result)).toEqual(['input.connector.options.path']);
+    expect(await story.gw.db.collection('datasets').countDocuments()).toBe(before);
+    expect((await publisher.dataset({ id: 'y-te.attack' })).data?.dataset).toBeNull();
     // Registration judges the binding without asking any source.
     expect([[...hits.values()].reduce((a, b) => a + b, 0), elsewhereHits]).toEqual([apiBefore, elsewhereBefore]);
   });
 
   it('refuses a maxResponseBytes above the most the platform allows', async () => {
-    const before = await gw.db.collection('datasets').countDocuments();
-    const result = await gw.gql(REGISTER, { input: bindingInput('attack', { path: '/allowed/good', maxResponseBytes: 512 * MiB }) }, publisher);
+    const before = await story.gw.db.collection('datasets').countDocuments();
+    const result = await publisher.registerDataset({ input: bindingInput('attack', { path: '/allowed/good', maxResponseBytes: 512 * MiB }) });
     expect(codeOf(result)).toBe('BAD_USER_INPUT');
-    expect(result.errors![0]!.extensions!.details!.map((d) => d.path)).toEqual(['input.connector.options.maxResponseBytes']);
-    expect(await gw.db.collection('datasets').countDocuments()).toBe(before);
+    expect(pathsOf(result)).toEqual(['input.connector.options.maxResponseBytes']);
+    expect(await story.gw.db.collection('datasets').countDocuments()).toBe(before);
     await expectStillServing();
   });
 });
@@ -201,7 +201,7 @@ describe('a source cannot send the gateway elsewhere', () => {
   });
 
   it.each(['redirect-away', 'redirect-protocol-relative'])('does not follow a redirect to another origin (%s)', async (slug) => {
-    await gw.publishDataset(publisher, bindingInput(slug, { path: `/allowed/${slug}` }));
+    await story.gw.publishDataset(publisher.token, bindingInput(slug, { path: `/allowed/${slug}` }));
     const result = await read(slug);
     expect(codeOf(result)).toBe('SOURCE_UNAVAILABLE');
     expect(JSON.stringify(result.errors)).not.toContain(elsewhereBase);
@@ -210,14 +210,14 @@ describe('a source cannot send the gateway elsewhere', () => {
   });
 
   it.each(['redirect-out', 'redirect-sibling'])('does not follow a same-origin redirect out of the prefix (%s)', async (slug) => {
-    await gw.publishDataset(publisher, bindingInput(slug, { path: `/allowed/${slug}` }));
+    await story.gw.publishDataset(publisher.token, bindingInput(slug, { path: `/allowed/${slug}` }));
     expect(codeOf(await read(slug))).toBe('SOURCE_UNAVAILABLE');
     expect(hitsOf('/secret') + hitsOf('/allowedx/good')).toBe(0);
     await expectStillServing();
   });
 
   it.each(['next-out', 'next-climb', 'next-encoded-slash', 'next-away'])('does not follow a next link out of the prefix or origin (%s)', async (slug) => {
-    await gw.publishDataset(publisher, bindingInput(slug, { path: `/allowed/${slug}` }));
+    await story.gw.publishDataset(publisher.token, bindingInput(slug, { path: `/allowed/${slug}` }));
     expect(codeOf(await read(slug))).toBe('SOURCE_UNAVAILABLE');
     await expectStillServing();
   });
@@ -226,7 +226,7 @@ describe('a source cannot send the gateway elsewhere', () => {
 describe('a source cannot exhaust the gateway', () => {
   it('cuts a 50 MB answer at the platform ceiling, even when the binding asks for more', async () => {
     // 100 MiB passes registration (under the absolute limit of 256 MiB); the platform ceiling still applies at read.
-    await gw.publishDataset(publisher, bindingInput('huge', { path: '/allowed/huge', maxResponseBytes: 100 * MiB }));
+    await story.gw.publishDataset(publisher.token, bindingInput('huge', { path: '/allowed/huge', maxResponseBytes: 100 * MiB }));
     hugeArmed = true;
     const rssBefore = process.memoryUsage().rss;
     // The gateway runs in this process: its peak during the read is what a hostile source costs it.
@@ -248,7 +248,7 @@ describe('a source cannot exhaust the gateway', () => {
   });
 
   it('ends an endless next chain with an error after a bounded number of pages', async () => {
-    await gw.publishDataset(publisher, bindingInput('endless', { path: '/allowed/endless', pageSize: 1000 }));
+    await story.gw.publishDataset(publisher.token, bindingInput('endless', { path: '/allowed/endless', pageSize: 1000 }));
     const before = hitsOf('/allowed/endless');
     const started = Date.now();
     expect(codeOf(await read('endless'))).toBe('SOURCE_UNAVAILABLE');
