@@ -282,6 +282,7 @@ export class AccessService {
     }
     await this.grants.updateOne({ _id: grant._id }, { $set: { active: true } });
     grant.active = true;
+    await this.catalogue.counters.bump('grants');
     await this.audit({ actor: principal.id, actorDepartment: principal.department, action: 'access.approve', datasetId: grant.datasetId, datasetDepartment: grant.datasetDepartment, fields, purpose: grant.purpose, grantId: grant._id, detail: { requestId: id, grantee: grant.granteeId, until: until.toISOString(), maxRows: grant.maxRows ?? null, masks: masks.map((m) => `${m.field}:${m.strategy}`) } });
     this.notify({ type: 'access.approved', requestId: id, grantId: grant._id, datasetId: grant.datasetId, grantee: grant.granteeId });
     return grant;
@@ -333,6 +334,8 @@ export class AccessService {
       { returnDocument: 'after' },
     );
     if (!revoked) throw conflict(`Grant ${id} is already revoked.`);
+    // Before anyone is told: every replica's next read under this grant must see it revoked.
+    await this.catalogue.counters.bump('grants');
     await this.audit({ actor: principal.id, actorDepartment: principal.department, action: 'access.revoke', datasetId: grant.datasetId, datasetDepartment: grant.datasetDepartment, grantId: id, detail: { reason: reason.trim() } });
     this.notify({ type: 'access.revoked', grantId: id, datasetId: grant.datasetId, grantee: grant.granteeId });
     return revoked;
