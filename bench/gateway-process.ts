@@ -32,6 +32,7 @@ export async function startGatewayProcess(env: Record<string, string> = {}, opti
   return {
     url,
     base: url.replace(/\/graphql$/, ''),
+    pid: child.pid!,
     /** Resident memory of the gateway process now, in MB. */
     async rssMb(): Promise<number> {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');

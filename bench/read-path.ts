@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -51,6 +51,9 @@ interface Figures {
   non2xx: number;
   graphqlErrors: number;
   firstError: string | null;
+  /** CPU time the server used per request during the run, in ms (and the Java MongoDB's, for the gateway). */
+  cpuMsPerRequest?: number;
+  mongoCpuMsPerRequest?: number;
 }
 
 interface Row {
@@ -62,6 +65,24 @@ interface Row {
 }
 
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+
+/** CPU time (user + system) a process has used, in seconds, from /proc (clock ticks of 10 ms). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The Java MongoDB (mongo-java-server) this process started, if any, to count its CPU too. */
+async function javaChild(): Promise<number | null> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (stat.includes('(java)') && Number(fields[1]) === process.pid) return Number(entry);
+  }
+  return null;
+}
 
 /** One autocannon run in a process of its own, on Node 24. */
 async function cannon(node: string, args: { url: string; bodies: string[]; token?: string; connections: number; seconds: number }): Promise<Figures> {
@@ -93,14 +114,29 @@ function mean(list: Figures[]): Figures {
     non2xx: sum((x) => x.non2xx),
     graphqlErrors: sum((x) => x.graphqlErrors),
     firstError: list.find((x) => x.firstError)?.firstError ?? null,
+    ...(list.every((x) => x.cpuMsPerRequest !== undefined) ? { cpuMsPerRequest: avg((x) => x.cpuMsPerRequest!) } : {}),
+    ...(list.every((x) => x.mongoCpuMsPerRequest !== undefined) ? { mongoCpuMsPerRequest: avg((x) => x.mongoCpuMsPerRequest!) } : {}),
   };
 }
 
 const show = (f: Figures) =>
-  `${f.rps.toFixed(0)} req/s, p50 ${f.p50.toFixed(1)} ms, p97.5 ${f.p97_5.toFixed(1)} ms, ${f.graphqlErrors + f.non2xx} err, ${f.timeouts} t/o`;
+  `${f.rps.toFixed(0)} req/s, p50 ${f.p50.toFixed(1)} ms, p97.5 ${f.p97_5.toFixed(1)} ms, ${f.graphqlErrors + f.non2xx} err, ${f.timeouts} t/o` +
+  (f.cpuMsPerRequest === undefined ? '' : `, CPU ${f.cpuMsPerRequest.toFixed(2)} ms/req`) +
+  (f.mongoCpuMsPerRequest === undefined ? '' : ` (+ MongoDB ${f.mongoCpuMsPerRequest.toFixed(2)})`);
+
+/** A run of `cannon`, with the CPU time the measured processes used per request. */
+async function measured(node: string, pids: { server: number; mongo?: number | null }, args: Parameters<typeof cannon>[1]): Promise<Figures> {
+  const before = await cpuSeconds(pids.server);
+  const mongoBefore = pids.mongo ? await cpuSeconds(pids.mongo) : 0;
+  const figures = await cannon(node, args);
+  const perRequest = (seconds: number) => (seconds * 1000) / Math.max(1, figures.requests);
+  figures.cpuMsPerRequest = perRequest((await cpuSeconds(pids.server)) - before);
+  if (pids.mongo) figures.mongoCpuMsPerRequest = perRequest((await cpuSeconds(pids.mongo)) - mongoBefore);
+  return figures;
+}
 
 /** PostGraphile 5 in its own process; resolves with its URL once it listens. */
-async function startPostGraphile(node: string, databaseUrl: string): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startPostGraphile(node: string, databaseUrl: string): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
   const child: ChildProcess = spawn(node, ['--import', 'tsx', join(projectRoot, 'bench', 'postgraphile-server.ts')], {
     cwd: projectRoot,
     env: { ...process.env, POSTGRAPHILE_DATABASE_URL: databaseUrl, GRAPHILE_ENV: 'production', NODE_ENV: 'production' },
@@ -115,6 +151,7 @@ async function startPostGraphile(node: string, databaseUrl: string): Promise<{ u
   });
   return {
     url,
+    pid: child.pid!,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
@@ -151,6 +188,7 @@ export async function run(): Promise<void> {
   const profileDir = process.env['BENCH_CPU_PROF'];
   const gateway = await startGatewayProcess(mongoEnv, { node, ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] } : {}) });
   const postgraphile = await startPostGraphile(node, sourceUrl);
+  const mongoPid = await javaChild();
   const rows: Row[] = [];
   const source = new pg.Pool({ connectionString: sourceUrl, max: 2 });
   let second: Awaited<ReturnType<typeof startGatewayProcess>> | null = null;
@@ -193,11 +231,11 @@ export async function run(): Promise<void> {
       const before = load();
       const g: Figures[] = [];
       const p: Figures[] = [];
-      await cannon(node, { url: gateway.url, ...gw, connections, seconds: 2 });
-      await cannon(node, { url: postgraphile.url, ...pgl, connections, seconds: 2 });
+      await cannon(node, { url: gateway.url, ...gw, connections, seconds: 4 });
+      await cannon(node, { url: postgraphile.url, ...pgl, connections, seconds: 4 });
       for (let round = 0; round < ROUNDS; round++) {
-        const gatewayRound = () => cannon(node, { url: gateway.url, ...gw, connections, seconds: SECONDS }).then((f) => g.push(f));
-        const pglRound = () => cannon(node, { url: postgraphile.url, ...pgl, connections, seconds: SECONDS }).then((f) => p.push(f));
+        const gatewayRound = () => measured(node, { server: gateway.pid, mongo: mongoPid }, { url: gateway.url, ...gw, connections, seconds: SECONDS }).then((f) => g.push(f));
+        const pglRound = () => measured(node, { server: postgraphile.pid }, { url: postgraphile.url, ...pgl, connections, seconds: SECONDS }).then((f) => p.push(f));
         if (round % 2 === 0) {
           await gatewayRound();
           await pglRound();
