@@ -8,6 +8,7 @@ export type CounterName = 'catalogue' | 'grants';
 export type Counters = Record<CounterName, number>;
 
 const NAMES: CounterName[] = ['catalogue', 'grants'];
+const noop = () => undefined;
 
 /**
  * Change counters in MongoDB (`catalogue_meta`), shared by every gateway process on one
@@ -40,17 +41,14 @@ export class ChangeCounters {
    * soon as that one is back.
    */
   readFresh(): Promise<Counters> {
-    if (!this.inFlight) return this.start();
-    this.queued ??= this.inFlight.then(
-      () => this.startQueued(),
-      () => this.startQueued(),
-    );
+    // The round trip goes out once the current turn of the event loop is over, so reads arriving
+    // in the same turn (requests parsed together) share it too; all of them began before it.
+    const after = this.inFlight ? this.inFlight.then(noop, noop) : new Promise<void>((resolve) => setImmediate(resolve));
+    this.queued ??= after.then(() => {
+      this.queued = null;
+      return this.start();
+    });
     return this.queued;
-  }
-
-  private startQueued(): Promise<Counters> {
-    this.queued = null;
-    return this.start();
   }
 
   private start(): Promise<Counters> {

@@ -107,7 +107,13 @@ export class RecordsService {
           node,
         };
       }),
-      pageInfo: { hasNextPage, endCursor: page.length ? cursorOf(page.at(-1)!) : null },
+      pageInfo: {
+        hasNextPage,
+        // Sealed only if asked for, like the edges' cursors (export asks for it, page after page).
+        get endCursor() {
+          return page.length ? cursorOf(page.at(-1)!) : null;
+        },
+      },
       maskedFields: decision.maskedFields,
       grant: decision.grant,
     };
