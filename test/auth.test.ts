@@ -88,6 +88,14 @@ describe('JWT authentication', () => {
     expect((await gw.gql(ME, undefined, slightlyExpired)).errors).toBeUndefined();
   });
 
+  it('refuses a token once it expires, though it was accepted before (verified tokens are remembered)', async () => {
+    const token = forge({ exp: nowSeconds() - gw.config.jwt.clockToleranceSeconds + 2 });
+    expect((await gw.gql(ME, undefined, token)).errors).toBeUndefined();
+    expect((await gw.gql(ME, undefined, token)).errors).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(codeOf(await gw.gql(ME, undefined, token))).toBe('UNAUTHENTICATED');
+  });
+
   it('refuses a malformed Authorization header', async () => {
     const response = await fetch(`${gw.base}/graphql`, {
       method: 'POST',
