@@ -292,6 +292,7 @@ export async function run(): Promise<void> {
         cannon(node, { url: gateway.url, bodies, token: owner, connections: 25, seconds: SECONDS }),
         cannon(node, { url: second.url, bodies, token: owner, connections: 25, seconds: SECONDS }),
       ]);
+      for (const [name, f] of [['A', a], ['B', b]] as const) if (f.firstError) console.log(`  two gateways: ${name} error: ${f.firstError}`);
       const verified = (await graphql(gateway.url, admin, '{ verifyAuditLog { ok checked firstBrokenSeq } }'))['verifyAuditLog'] as { ok: boolean; checked: number; firstBrokenSeq: number | null };
       rows.push({
         scenario: 'two gateway processes on one MongoDB, 25 + 25 clients, owner by key',

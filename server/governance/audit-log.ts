@@ -130,7 +130,10 @@ export class AuditLog {
    * hint. After losing a race (`walk`), forward over events others appended since.
    */
   private async end(walk: boolean): Promise<Tip> {
-    let tip: Tip | null = walk ? null : this.last;
+    // After a lost race the walk starts from the last link this process knows to be stored: one
+    // round trip fewer than reading the hint first, which matters while another appender keeps
+    // taking the next links (with the hint read first, the loser kept losing).
+    let tip: Tip | null = this.last;
     if (!tip) {
       const hint = await this.tip.findOne({ _id: 'tip' });
       tip = hint ? { seq: hint.seq, hash: hint.hash } : { seq: 0, hash: GENESIS };
@@ -144,10 +147,10 @@ export class AuditLog {
         .find({ _id: { $gt: end.seq } }, { projection: { hash: 1 }, sort: { _id: 1 }, limit: WALK_PAGE })
         .toArray();
       for (const event of next) {
-        if (event._id !== end.seq + 1) return end;
+        if (event._id !== end.seq + 1) return (this.last = end);
         end = { seq: event._id, hash: event.hash };
       }
-      if (next.length < WALK_PAGE) return end;
+      if (next.length < WALK_PAGE) return (this.last = end);
     }
   }
 

@@ -32,7 +32,10 @@ function withNodes(document: DocumentNode, result: ExecutionResult): ExecutionRe
 }
 
 /** Documents remembered per schema; a rebuilt schema starts afresh, so nothing compiled against an old one runs. */
-type Compiled = WeakMap<DocumentNode, CompiledQuery | null>;
+type Compiled = Map<DocumentNode, CompiledQuery | null>;
+
+/** Compiled documents kept per schema (a compiled query weighs far more than its document); past it the oldest go. */
+const MAX_COMPILED = 500;
 
 /** Whether the only operation of the document asks for the typed `data` fields. */
 function readsData(document: DocumentNode): boolean {
@@ -57,7 +60,7 @@ export function useCompiledExecution(): Plugin {
       const { schema, document } = args;
       let compiled = bySchema.get(schema);
       if (!compiled) {
-        compiled = new WeakMap();
+        compiled = new Map();
         bySchema.set(schema, compiled);
         seenOnce.set(schema, new WeakSet());
       }
@@ -70,6 +73,7 @@ export function useCompiledExecution(): Plugin {
         }
         const result = readsData(document) ? compileQuery(schema, document, args.operationName ?? undefined) : null;
         entry = result && isCompiledQuery(result) ? result : null;
+        if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
         compiled.set(document, entry);
       }
       const query = entry?.query;
