@@ -52,18 +52,10 @@ export async function run(): Promise<void> {
     const links = await measure(1, 10, () => gql(linked, police).then(() => undefined));
     console.log(`1,000 businesses with their legal representatives: ${fmt(links)}; residents source queries per request: ${((await metric()) - before) / 10}`);
 
-    const baseline = await gateway.rssMb();
-    let peak = baseline;
-    const sampler = setInterval(() => void gateway.rssMb().then((mb) => (peak = Math.max(peak, mb))), 50);
-    const started = performance.now();
-    const response = await fetch(`${gateway.base}/export/cong-an.residents.ndjson`, { headers: { authorization: `Bearer ${police}` } });
-    let lines = 0;
-    const decoder = new TextDecoder();
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) lines += decoder.decode(chunk, { stream: true }).split('\n').length - 1;
-    clearInterval(sampler);
+    const exported = await gateway.exportWithRss('cong-an.residents', police);
     console.log(
-      `export of all residents as NDJSON: ${lines.toLocaleString('en')} rows in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
-        `server RSS ${baseline.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB, growth ${(peak - baseline).toFixed(0)} MB (target < 100 MB)`,
+      `export of all residents as NDJSON: ${exported.lines.toLocaleString('en')} rows in ${exported.seconds.toFixed(1)} s; ` +
+        `server RSS ${exported.baselineMb.toFixed(0)} MB before, peak ${exported.peakMb.toFixed(0)} MB, growth ${(exported.peakMb - exported.baselineMb).toFixed(0)} MB (target < 100 MB)`,
     );
   } finally {
     await pool.end();

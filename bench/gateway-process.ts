@@ -8,10 +8,12 @@ import { projectRoot } from '../server/paths.js';
 /**
  * Runs the real gateway (`server/main.ts`, as `npm start` does) in a child process with its own
  * catalogue folder, so that benchmarks measure the server alone: its latency and its memory.
+ * `node` is the binary to run it on (this one by default); `nodeArgs` go before the script
+ * (`--cpu-prof`, say).
  */
-export async function startGatewayProcess(env: Record<string, string> = {}) {
+export async function startGatewayProcess(env: Record<string, string> = {}, options: { node?: string; nodeArgs?: string[] } = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'bench-gateway-'));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'server', 'main.ts')], {
+  const child: ChildProcess = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', join(projectRoot, 'server', 'main.ts')], {
     cwd: projectRoot,
     env: { ...process.env, PORT: '0', DATA_DIR: dataDir, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -30,10 +32,26 @@ export async function startGatewayProcess(env: Record<string, string> = {}) {
   return {
     url,
     base: url.replace(/\/graphql$/, ''),
+    pid: child.pid!,
     /** Resident memory of the gateway process now, in MB. */
     async rssMb(): Promise<number> {
       const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    },
+    /** Streams the NDJSON export of `dataset` with `token`, sampling this process's RSS every 50 ms. */
+    async exportWithRss(dataset: string, token: string): Promise<{ lines: number; seconds: number; baselineMb: number; peakMb: number }> {
+      const baselineMb = await this.rssMb();
+      let peakMb = baselineMb;
+      const sampler = setInterval(() => void this.rssMb().then((mb) => (peakMb = Math.max(peakMb, mb))), 50);
+      const started = performance.now();
+      let lines = 0;
+      try {
+        const response = await fetch(`${this.base}/export/${dataset}.ndjson`, { headers: { authorization: `Bearer ${token}` } });
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) for (const byte of chunk) if (byte === 10) lines++;
+      } finally {
+        clearInterval(sampler);
+      }
+      return { lines, seconds: (performance.now() - started) / 1000, baselineMb, peakMb };
     },
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));

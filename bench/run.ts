@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   data: () => import('./data-queries.js'),
   audit: () => import('./audit.js'),
   hostile: () => import('./hostile-load.js'),
+  read: () => import('./read-path.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

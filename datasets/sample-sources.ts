@@ -49,7 +49,10 @@ async function loadPostgres(url: string, rows: ReturnType<typeof residents>, for
   await client.connect();
   try {
     const present = await client.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'cong_an' AND table_name = 'residents'`);
-    if (!force && present.rows[0].n === 1 && (await client.query('SELECT count(*)::int AS n FROM cong_an.residents')).rows[0].n === rows.length) return 'present';
+    if (!force && present.rows[0].n === 1 && (await client.query('SELECT count(*)::int AS n FROM cong_an.residents')).rows[0].n === rows.length) {
+      await indexResidents(client);
+      return 'present';
+    }
     await client.query('CREATE SCHEMA IF NOT EXISTS cong_an');
     await client.query('DROP TABLE IF EXISTS cong_an.residents');
     await client.query(`CREATE TABLE cong_an.residents ("citizenId" char(12) PRIMARY KEY, "fullName" text NOT NULL, "birthDate" date NOT NULL,
@@ -63,12 +66,23 @@ async function loadPostgres(url: string, rows: ReturnType<typeof residents>, for
       await client.query(`INSERT INTO cong_an.residents VALUES ${tuples.join(',')}`, params);
       progress('residents (PostgreSQL)', Math.min(start + BATCH, rows.length), rows.length);
     }
-    await client.query('CREATE INDEX ON cong_an.residents ("district")');
+    await indexResidents(client);
     await client.query('ANALYZE cong_an.residents');
     return 'loaded';
   } finally {
     await client.end();
   }
+}
+
+/**
+ * The gateway compares and orders text by code point (`COLLATE "C"`), whatever the column's
+ * collation, so only indexes in that collation serve its reads: without them a read by key
+ * scans the whole table and every page sorts it. Made on every start, so a table loaded before
+ * gets them too.
+ */
+async function indexResidents(client: pg.Client): Promise<void> {
+  await client.query('CREATE INDEX IF NOT EXISTS residents_citizen_id_c ON cong_an.residents ("citizenId" COLLATE "C")');
+  await client.query('CREATE INDEX IF NOT EXISTS residents_district_c ON cong_an.residents ("district" COLLATE "C", "citizenId" COLLATE "C")');
 }
 
 /**

@@ -86,6 +86,14 @@ describe('JWT authentication', () => {
     expect((await story.gw.gql(ME, undefined, slightlyExpired)).errors).toBeUndefined();
   });
 
+  it('refuses a token once it expires, though it was accepted before (verified tokens are remembered)', async () => {
+    const token = forge({ exp: nowSeconds() - story.gw.config.jwt.clockToleranceSeconds + 2 });
+    expect((await story.gw.gql(ME, undefined, token)).errors).toBeUndefined();
+    expect((await story.gw.gql(ME, undefined, token)).errors).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(codeOf(await story.gw.gql(ME, undefined, token))).toBe('UNAUTHENTICATED');
+  });
+
   it('refuses a malformed Authorization header', async () => {
     const response = await fetch(`${story.gw.base}/graphql`, {
       method: 'POST',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { connect as connectSocket } from 'node:net';
 import pg from 'pg';
 import type { RecordField } from '../schema.js';
@@ -80,6 +81,25 @@ function sendCancelRequest(client: pg.PoolClient, timeoutMs: number): Promise<vo
   });
 }
 
+/** Distinct statements prepared, process-wide; each connection holds at most this many. */
+const MAX_PREPARED = 256;
+const prepared = new Map<string, string>();
+
+/**
+ * The name a statement is prepared under, so that the source parses and plans it once per
+ * connection rather than on every read (reads repeat a few shapes: by key, a page, a filter).
+ * The builder emits only placeholders for values, so the text is a shape, never a value. Past
+ * MAX_PREPARED shapes the rest run unprepared, so no client can fill the source's memory with
+ * statements.
+ */
+function statementName(sql: string): string | null {
+  const known = prepared.get(sql);
+  if (known || prepared.size >= MAX_PREPARED) return known ?? null;
+  const name = `kho_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+  prepared.set(sql, name);
+  return name;
+}
+
 class PostgresConnector implements Connector {
   readonly capabilities: ConnectorCapabilities = {
     filter: { operators: [...COMPARISON_OPERATORS], and: true, or: true, not: true },
@@ -128,7 +148,13 @@ class PostgresConnector implements Connector {
       release: (client) => client.release(),
       async execute(client) {
         try {
-          return await client.query(sql, params);
+          const name = statementName(sql);
+          if (!name) return await client.query(sql, params);
+          return await client.query({ text: sql, values: params, name }).catch((error: unknown) => {
+            // Sessions shared behind one socket (embedded PGlite) already hold the name: run it unprepared.
+            if (error instanceof pg.DatabaseError && error.code === '42P05') return client.query(sql, params);
+            throw error;
+          });
         } catch (error) {
           throw postgresRefusal(error) ?? error;
         }

@@ -47,6 +47,8 @@ export interface AuditVerification {
 const GENESIS = '0'.repeat(64);
 const MAX_BATCH = 500;
 const MAX_REPORTED = 100;
+/** Events read per round trip when walking to the end of the chain. */
+const WALK_PAGE = 1000;
 /** MongoDB's document limit, less room for the chain fields added to an entry. */
 const MAX_ENTRY_BYTES = 16 * 1024 * 1024 - 4096;
 
@@ -128,17 +130,27 @@ export class AuditLog {
    * hint. After losing a race (`walk`), forward over events others appended since.
    */
   private async end(walk: boolean): Promise<Tip> {
-    let tip: Tip | null = walk ? null : this.last;
+    // After a lost race the walk starts from the last link this process knows to be stored: one
+    // round trip fewer than reading the hint first, which matters while another appender keeps
+    // taking the next links (with the hint read first, the loser kept losing).
+    let tip: Tip | null = this.last;
     if (!tip) {
       const hint = await this.tip.findOne({ _id: 'tip' });
       tip = hint ? { seq: hint.seq, hash: hint.hash } : { seq: 0, hash: GENESIS };
     }
     if (!walk) return tip;
+    // Forward over the events after it, a page per round trip (another appender may have written
+    // a whole batch since), as far as they follow each other without a gap.
     let end: Tip = tip;
     for (;;) {
-      const next: Pick<AuditEvent, '_id' | 'hash'> | null = await this.events.findOne({ _id: end.seq + 1 }, { projection: { hash: 1 } });
-      if (!next) return end;
-      end = { seq: next._id, hash: next.hash };
+      const next: Pick<AuditEvent, '_id' | 'hash'>[] = await this.events
+        .find({ _id: { $gt: end.seq } }, { projection: { hash: 1 }, sort: { _id: 1 }, limit: WALK_PAGE })
+        .toArray();
+      for (const event of next) {
+        if (event._id !== end.seq + 1) return (this.last = end);
+        end = { seq: event._id, hash: event.hash };
+      }
+      if (next.length < WALK_PAGE) return (this.last = end);
     }
   }
 

@@ -29,8 +29,26 @@ function verificationKey(config: JwtConfig): KeyObject {
  * with a message that names the reason but never echoes the token.
  */
 export function verifyToken(token: string, config: JwtConfig): Principal {
-  const key = verificationKey(config);
   const now = Math.floor(Date.now() / 1000);
+  let verified = verifiedTokens.get(config);
+  if (!verified) verifiedTokens.set(config, (verified = new Map()));
+  const known = verified.get(token);
+  // The same token verified under the same keys verifies again, until it expires (as
+  // jsonwebtoken counts it: at exp plus the tolerance); every other check can only pass again.
+  if (known && now < known.exp + config.clockToleranceSeconds) return { ...known.principal, roles: [...known.principal.roles] };
+  verified.delete(token);
+  const fresh = verifyUncached(token, config, now);
+  if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+  verified.set(token, fresh);
+  return { ...fresh.principal, roles: [...fresh.principal.roles] };
+}
+
+/** Tokens that verified, per configuration, so that a client's every request does not pay an HMAC or signature check. */
+const verifiedTokens = new WeakMap<JwtConfig, Map<string, { principal: Principal; exp: number }>>();
+const MAX_VERIFIED = 10_000;
+
+function verifyUncached(token: string, config: JwtConfig, now: number): { principal: Principal; exp: number } {
+  const key = verificationKey(config);
   let verified: jwt.Jwt;
   try {
     verified = jwt.verify(token, key, {
@@ -64,7 +82,7 @@ export function verifyToken(token: string, config: JwtConfig): Principal {
   if (!Array.isArray(roles) || !roles.every((r): r is Role => typeof r === 'string' && (ROLES as readonly string[]).includes(r))) {
     throw unauthenticated(`Invalid token: claim roles must be a list of ${ROLES.join(', ')}.`);
   }
-  return { id: sub, department: dept, roles: [...new Set(roles)] };
+  return { principal: { id: sub, department: dept, roles: [...new Set(roles)] }, exp: payload.exp };
 }
 
 export function bearerToken(header: string | null | undefined): string {

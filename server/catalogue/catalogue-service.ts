@@ -17,6 +17,7 @@ import {
 import { validateDatasetInput, validateDatasetPatch, type ConnectorBindingCheck } from './dataset-validation.js';
 import { fieldsOf, type RecordSchema } from './record-schema.js';
 import { auditEntry, type AuditAction, type AuditAppend } from '../audit/audit-entry.js';
+import { ChangeCounters } from './change-counters.js';
 import { CatalogueSearchIndex, type IndexedDataset, type SearchFilter } from './search-index.js';
 import { identifierTokens, tokenize } from './text-folding.js';
 
@@ -71,6 +72,10 @@ function searchTokens(d: Pick<Dataset, 'title' | 'titleEn' | 'description' | 'de
   return { title, all: [...all], keywords: d.keywords.map((k) => tokenize(k).join(' ')) };
 }
 
+/** The rule `get` applies in its query, for datasets already in memory: drafts only to their department (and admins). */
+export const isVisibleTo = (principal: Principal, d: Pick<Dataset, 'status' | 'department'>): boolean =>
+  may.administer(principal) || VISIBLE_TO_ALL.includes(d.status) || d.department === principal.department;
+
 function toDataset(doc: DatasetDocument): Dataset {
   const { _id, recordSchemaJson, search: _search, ...rest } = doc;
   const recordSchema = JSON.parse(recordSchemaJson) as RecordSchema;
@@ -85,7 +90,8 @@ export class CatalogueService {
   readonly datasets: Collection<DatasetDocument>;
   readonly departments: Collection<Department & { _id: string }>;
   readonly searchIndex: CatalogueSearchIndex;
-  private readonly meta: Collection<{ _id: string; changes: number }>;
+  /** Moved after every dataset write, so other replicas see it; read by the search index and the read path. */
+  readonly counters: ChangeCounters;
   private departmentCache: { at: number; list: Department[] } | null = null;
   private readonly recentDatasets = new Map<string, Dataset>();
 
@@ -98,8 +104,8 @@ export class CatalogueService {
   ) {
     this.datasets = db.collection('datasets');
     this.departments = db.collection('departments');
-    this.meta = db.collection('catalogue_meta');
-    this.searchIndex = new CatalogueSearchIndex(db.collection<IndexedDataset>('datasets'), async () => (await this.meta.findOne({ _id: 'catalogue' }))?.changes ?? 0);
+    this.counters = new ChangeCounters(db);
+    this.searchIndex = new CatalogueSearchIndex(db.collection<IndexedDataset>('datasets'), () => this.counters.readOne('catalogue'));
   }
 
   async ensureIndexes(): Promise<void> {
@@ -269,7 +275,7 @@ export class CatalogueService {
     // What a caller sees depends only on being an admin or on their department.
     const audience = admin ? '*admin' : principal.department;
     const { hits, facets } = this.searchIndex.query(
-      { ...query, visible: (d) => admin || VISIBLE_TO_ALL.includes(d.status) || d.department === principal.department },
+      { ...query, visible: (d) => isVisibleTo(principal, d) },
       JSON.stringify([audience, query]),
     );
     const start = after ? hits.findIndex((h) => h.rank < after[0] || (h.rank === after[0] && h.id > after[1])) : 0;
@@ -326,7 +332,7 @@ export class CatalogueService {
   /** Records a write: the search index of this process at once, other replicas through the change counter. */
   private async written(doc: DatasetDocument): Promise<void> {
     this.searchIndex.apply(doc);
-    await this.meta.updateOne({ _id: 'catalogue' }, { $inc: { changes: 1 } }, { upsert: true });
+    await this.counters.bump('catalogue');
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Row } from '../../connectors/contract.js';
 import type { Principal } from '../auth/principal.js';
 import type { CatalogueService } from '../catalogue/catalogue-service.js';
+import type { Counters } from '../catalogue/change-counters.js';
 import type { Dataset } from '../catalogue/dataset.js';
 import type { Config } from '../config.js';
 import { notFound, quotaExceeded } from '../errors.js';
@@ -12,6 +13,7 @@ import { CallerSlots } from './caller-slots.js';
 import { DataCursors, type CursorScope } from './data-cursor.js';
 import type { AuditAppend } from '../audit/audit-entry.js';
 import { auditRead } from './read-audit.js';
+import { ReadMetadata } from './read-metadata.js';
 import { planRead } from './read-plan.js';
 import { parseReadRequest, type ReadRequest } from './read-request.js';
 import { SourcePool } from './source-pool.js';
@@ -42,6 +44,7 @@ export class RecordsService {
   readonly sourceQueries = new Map<string, number>();
   private readonly cursors: DataCursors;
   private readonly callerSlots: CallerSlots;
+  private readonly metadata: ReadMetadata;
 
   constructor(
     private readonly catalogue: CatalogueService,
@@ -54,6 +57,7 @@ export class RecordsService {
   ) {
     this.cursors = new DataCursors(config.governance.cursorSecret);
     this.callerSlots = new CallerSlots(config.callerQueries);
+    this.metadata = new ReadMetadata({ counters: catalogue.counters, loadDataset: (id) => catalogue.getUnchecked(id), loadGrants: (p, id) => access.activeGrants(p, id) });
   }
 
   /** `raw` are the read's arguments as any transport received them; they are checked here first. */
@@ -63,8 +67,9 @@ export class RecordsService {
   }
 
   private async read(principal: Principal, request: ReadRequest, signal: AbortSignal): Promise<RecordConnection> {
-    const dataset = await this.readable(principal, request.dataset);
-    const decision = await this.decide(principal, dataset, request.purpose);
+    const counters = await this.metadata.fresh();
+    const dataset = await this.readable(principal, request.dataset, counters);
+    const decision = await this.decide(principal, dataset, request.purpose, counters);
     const plan = planRead(dataset, decision, request);
     const scope: CursorScope = { dataset: dataset.id, orderBy: plan.orderBy, principal, grantId: decision.grant?._id ?? null };
     const after = request.after ? this.cursors.open(request.after, scope) : null;
@@ -106,7 +111,13 @@ export class RecordsService {
           node,
         };
       }),
-      pageInfo: { hasNextPage, endCursor: page.length ? cursorOf(page.at(-1)!) : null },
+      pageInfo: {
+        hasNextPage,
+        // Sealed only if asked for, like the edges' cursors (export asks for it, page after page).
+        get endCursor() {
+          return page.length ? cursorOf(page.at(-1)!) : null;
+        },
+      },
       maskedFields: decision.maskedFields,
       purpose: request.purpose,
       grant: decision.grant,
@@ -130,22 +141,22 @@ export class RecordsService {
   }
 
   /** The dataset if the caller may address it; a missing one and a hidden draft get the same answer. */
-  private async readable(principal: Principal, id: string): Promise<Dataset> {
-    const dataset = await this.catalogue.get(principal, id);
+  private async readable(principal: Principal, id: string, counters: Counters): Promise<Dataset> {
+    const dataset = await this.metadata.dataset(principal, id, counters);
     if (!dataset || (dataset.status !== 'PUBLISHED' && dataset.department !== principal.department)) throw notFound(`Dataset ${id} not found.`);
     return dataset;
   }
 
   /** The policy decision for a read; grants are only looked up where they matter. */
-  private async decide(principal: Principal, dataset: Dataset, purpose: string | null, orLatestGrant = false): Promise<ReadDecision> {
+  private async decide(principal: Principal, dataset: Dataset, purpose: string | null, counters: Counters, orLatestGrant = false): Promise<ReadDecision> {
     const needsGrants = principal.department !== dataset.department && dataset.classification !== 'PUBLIC';
-    const grants = needsGrants ? await this.access.activeGrants(principal, dataset.id) : [];
+    const grants = needsGrants ? await this.metadata.activeGrants(principal, dataset.id, counters) : [];
     return decideRead(principal, dataset, grants, purpose ?? (orLatestGrant ? (grants[0]?.purpose ?? null) : null));
   }
 
   /** Dataset.myAccess: the decision a read would get; without a purpose, the one under the caller's newest grant. */
-  accessFor(principal: Principal, dataset: Dataset, purpose: string | null): Promise<ReadDecision> {
-    return this.decide(principal, dataset, purpose, true);
+  async accessFor(principal: Principal, dataset: Dataset, purpose: string | null): Promise<ReadDecision> {
+    return this.decide(principal, dataset, purpose, await this.metadata.fresh(), true);
   }
 
   /**

@@ -292,6 +292,7 @@ export class AccessService {
     }
     await this.grants.updateOne({ _id: grant._id }, { $set: { active: true } });
     grant.active = true;
+    await this.catalogue.counters.bump('grants');
     await this.audit(auditEntry(principal, 'access.approve', grant, { fields, purpose: grant.purpose, grantId: grant._id, detail: { requestId: id, grantee: grant.granteeId, until: until.toISOString(), maxRows: grant.maxRows ?? null, masks: masks.map((m) => `${m.field}:${m.strategy}`) } }));
     this.notify({ type: 'access.approved', requestId: id, grantId: grant._id, datasetId: grant.datasetId, grantee: grant.granteeId });
     return grant;
@@ -343,6 +344,8 @@ export class AccessService {
       { returnDocument: 'after' },
     );
     if (!revoked) throw conflict(`Grant ${id} is already revoked.`);
+    // Before anyone is told: every replica's next read under this grant must see it revoked.
+    await this.catalogue.counters.bump('grants');
     await this.audit(auditEntry(principal, 'access.revoke', grant, { grantId: id, detail: { reason: reason.trim() } }));
     this.notify({ type: 'access.revoked', grantId: id, datasetId: grant.datasetId, grantee: grant.granteeId });
     return revoked;

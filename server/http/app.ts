@@ -12,6 +12,7 @@ import { createMaskError, toGraphQLError } from './error-masking.js';
 import { exportRoute } from './export-route.js';
 import { createLoaders } from './loaders.js';
 import { createMetrics } from './metrics.js';
+import { useCompiledExecution } from './use-compiled-execution.js';
 import { CSRF_HEADERS, useCsrfPrevention } from './use-csrf-prevention.js';
 import { useErrorLog, yogaLogging } from './use-error-log.js';
 import { useInputErrorCode } from './use-input-error-code.js';
@@ -94,6 +95,7 @@ export function buildApp(deps: AppDeps) {
       useInputErrorCode(),
       useMetrics(metrics),
       useErrorLog(loggedErrors),
+      useCompiledExecution(),
     ],
     context: async ({ request, req, res }): Promise<GatewayContext> => {
       let principal;
