@@ -24,19 +24,30 @@ describe('every strategy', () => {
 describe('PARTIAL', () => {
   it('keeps the start and end asked for and stars the rest, one star per character', () => {
     expect(partial('079123456789', 3, 3)).toBe('079******789');
-    expect(partial('079123456789', 2, 4)).toBe('07******6789');
+    expect(partial('079123456789', 2, 3)).toBe('07*******789');
     expect(partial('079123456789', 0, 2)).toBe('**********89');
-    expect(partial('079123456789', 6, 0)).toBe('079123******');
+    expect(partial('079123456789', 3, 0)).toBe('079*********');
   });
 
   it('keeps at most half of a value in clear, whatever the stored parameters say', () => {
     expect(partial('079123456789', -1, 0)).toBe('079*********');
     expect(partial('079123456789', 11, 0)).toBe('************');
-    // Exactly half is still shown; one more character kept would be more than half.
+    expect(partial('079123456789', 6, 0)).toBe('************');
+    // Judged by the larger end as if kept at both ends: exactly half is still shown.
     expect(partial('12345678', 2, 2)).toBe('12****78');
+    expect(partial('12345678', 2, 0)).toBe('12******');
     expect(partial('1234567', 2, 2)).toBe('*******');
-    expect(partial('ab', 1, 0)).toBe('a*');
+    expect(partial('1234567', 2, 0)).toBe('*******');
+    expect(partial('abcd', 1, 0)).toBe('a***');
+    expect(partial('abc', 1, 0)).toBe('***');
     expect(partial('a', 1, 0)).toBe('*');
+  });
+
+  it('never shows more than half of a short value through masks that keep different ends', () => {
+    // Ngô Hữu Hải: 11 characters; 3/3 would keep more than half, so 3/0 and 0/3 keep nothing either.
+    expect(partial('Ngô Hữu Hải', 3, 3)).toBe('***********');
+    expect(partial('Ngô Hữu Hải', 3, 0)).toBe('***********');
+    expect(partial('Ngô Hữu Hải', 0, 3)).toBe('***********');
   });
 
   it('takes 3 and 3 for parameters that are missing or not non-negative integers', () => {
@@ -81,7 +92,10 @@ describe('YEAR_ONLY', () => {
     const year = (value: unknown) => mask(value, { strategy: 'YEAR_ONLY' });
     expect(year('1990-05-04')).toBe('1990');
     expect(year('2024-02-29T23:59:59Z')).toBe('2024');
-    expect(year(1985)).toBe('1985');
+    // Anything but a date has no year to show: a stored YEAR_ONLY on text shows nothing of it.
+    expect(year(1985)).toBeNull();
+    expect(year('079123456789')).toBeNull();
+    expect(year('Ngô Hữu Hải')).toBeNull();
   });
 });
 

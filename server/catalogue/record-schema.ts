@@ -210,6 +210,10 @@ export function recordSchemaFaults(schema: unknown, basePath: string): FaultDeta
     if ((format === 'date' || format === 'date-time') && baseType(field['type']) !== 'string') {
       faults.push({ path: `${basePath}.properties.${name}.format`, message: `format ${String(format)} applies to strings only` });
     }
+    const mask = field['x-mask'];
+    if (isObject(mask) && mask['strategy'] === 'YEAR_ONLY' && format !== 'date' && format !== 'date-time') {
+      faults.push({ path: `${basePath}.properties.${name}.x-mask.strategy`, message: 'YEAR_ONLY applies to dates (format date or date-time) only' });
+    }
   }
   if (faults.length > 0) return faults;
   const compiled = compileFault(s, basePath);

@@ -53,10 +53,15 @@ export async function querySource(pooled: PooledSource, dataset: Pick<Dataset, '
 
   const controller = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new Error('source timeout'));
-  }, limits.timeoutMs);
+  let timer: NodeJS.Timeout | undefined;
+  // The source's clock starts when the caller's slot is granted: time spent waiting behind the
+  // caller's own queries is nothing the source did. Waiting ends with the operation's deadline.
+  const startClock = () => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort(new Error('source timeout'));
+    }, limits.timeoutMs);
+  };
   const onOuterAbort = () => controller.abort(outer.reason);
   if (outer.aborted) onOuterAbort();
   else outer.addEventListener('abort', onOuterAbort, { once: true });
@@ -90,7 +95,10 @@ export async function querySource(pooled: PooledSource, dataset: Pick<Dataset, '
     try {
       // The caller's slot is held until the connector's work has ended, even once this read
       // has given up on it: a source that ignores cancel is still busy with it.
-      const work = inCallerSlot(collect, controller.signal);
+      const work = inCallerSlot(() => {
+        startClock();
+        return collect();
+      }, controller.signal);
       work.catch(() => undefined);
       return await Promise.race([work, aborted]);
     } catch (error) {

@@ -65,6 +65,9 @@ const APPROVAL_STRATEGIES: readonly string[] = [...MASK_STRATEGIES, 'CLEAR'];
 function chosenMask(choice: MaskChoice, field: FieldInfo, path: string): { mask: GrantMask | null } | { faults: FaultDetail[] } {
   if (!APPROVAL_STRATEGIES.includes(choice.strategy)) return { faults: [{ path: `${path}.strategy`, message: `must be one of ${APPROVAL_STRATEGIES.join(', ')}` }] };
   const given = { keepStart: choice.keepStart ?? null, keepEnd: choice.keepEnd ?? null };
+  if (choice.strategy === 'YEAR_ONLY' && field.type !== 'date' && field.type !== 'datetime') {
+    return { faults: [{ path: `${path}.strategy`, message: `YEAR_ONLY applies to dates only; ${field.name} is ${field.type}` }] };
+  }
   if (choice.strategy !== 'PARTIAL') {
     const stray = (['keepStart', 'keepEnd'] as const).filter((key) => given[key] !== null);
     if (stray.length > 0) return { faults: stray.map((key) => ({ path: `${path}.${key}`, message: 'applies to PARTIAL masks only' })) };

@@ -19,13 +19,16 @@ export function maskValue(value: unknown, mask: MaskSpec, hashKey: string): unkn
       const clamp = (n: number | undefined, fallback: number) => (typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : fallback);
       const start = clamp(mask.keepStart, 3);
       const end = clamp(mask.keepEnd, 3);
-      if ((start + end) * 2 > chars.length) return '*'.repeat(chars.length);
+      // Judged by the larger end as if kept at both: views of one value under masks that keep
+      // different ends (3/0 and 0/3) then still show at most half of it together.
+      if (Math.max(start, end) * 4 > chars.length) return '*'.repeat(chars.length);
       return `${chars.slice(0, start).join('')}${'*'.repeat(chars.length - start - end)}${chars.slice(chars.length - end).join('')}`;
     }
     case 'HASH':
       return createHmac('sha256', hashKey).update(String(value)).digest('hex').slice(0, 32);
     case 'YEAR_ONLY':
-      return String(value).slice(0, 4);
+      // Only a date has a year to show; anything else (a stored mask on a text field) shows nothing.
+      return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 4) : null;
   }
 }
 

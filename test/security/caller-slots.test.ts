@@ -1,6 +1,10 @@
+import { circuitBreaker, ConsecutiveBreaker, handleAll } from 'cockatiel';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Connector, ConnectorQuery, Row } from '../../connectors/contract.js';
 import type { Principal } from '../../server/auth/principal.js';
 import { CallerSlots } from '../../server/data/caller-slots.js';
+import { querySource } from '../../server/data/source-query.js';
+import { createLogger } from '../../server/logger.js';
 import { codeOf, startTestGateway, type TestGateway } from '../kit.js';
 import { PEOPLE_SCHEMA, peopleRows } from '../sample-rows.js';
 import { mongodbSource, type TestSource } from '../sources.js';
@@ -48,6 +52,40 @@ describe('caller slots', () => {
     await first;
     await expect(second).rejects.toThrow('client went away');
     expect(ran).toBe(false);
+  });
+});
+
+/** A source that takes `ms` for every query, honouring cancel. */
+function slowSource(ms: number): Connector {
+  return {
+    capabilities: { orderBy: true, pagination: true },
+    describe: async () => [],
+    async *query(request: ConnectorQuery): AsyncIterable<Row> {
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(resolve, ms);
+        request.signal.addEventListener('abort', () => (clearTimeout(timer), reject(request.signal.reason)), { once: true });
+      });
+      yield { id: 'a' };
+    },
+    health: async () => ({ ok: true, latencyMs: 1 }),
+    close: async () => {},
+  };
+}
+
+describe('the source clock', () => {
+  it('starts when the caller’s slot is granted: waiting behind one’s own queries is no source timeout', async () => {
+    const slots = new CallerSlots({ running: 1, waiting: 8 });
+    const pooled = {
+      connector: slowSource(250),
+      breaker: circuitBreaker(handleAll, { halfOpenAfter: 10_000, breaker: new ConsecutiveBreaker(3) }),
+      source: { name: 'slow', type: 'slow', departments: ['cong-an'], owner: 'cong-an', reach: {} },
+    };
+    const dataset = { id: 'cong-an.slow', fields: [{ name: 'id', type: 'string' as const, nullable: false, required: true, pii: false }] };
+    const read = () =>
+      querySource(pooled, dataset, { where: null, orderBy: [{ field: 'id', direction: 'ASC' }], after: null, limit: 1, fields: ['id'] }, AbortSignal.timeout(20_000), { timeoutMs: 700, halfOpenAfterMs: 10_000 }, createLogger('silent'), (work, waiting) => slots.run(alice, work, waiting));
+    // Six queries of 250 ms each, one at a time: the last waits about 1.25 s, far past the 700 ms a source may take.
+    const answers = await Promise.all(Array.from({ length: 6 }, read));
+    expect(answers.every((rows) => rows.length === 1)).toBe(true);
   });
 });
 

@@ -104,6 +104,21 @@ describe('masks across grants', () => {
     expect(read.data!.records.edges.every((e) => e.node.fullName === null)).toBe(true);
   });
 
+  it('refuses YEAR_ONLY on anything but a date, at approval and in a record schema', async () => {
+    const analyst = gw.token('hoa', 'tai-chinh', ['analyst']);
+    const id = await ask(analyst, 'Kiểm tra năm sinh người nộp thuế');
+    for (const field of ['citizenId', 'fullName']) {
+      const refused = await gw.gql(APPROVE, { id, input: { masks: [{ field, strategy: 'YEAR_ONLY' }] } }, steward);
+      expect(codeOf(refused), field).toBe('BAD_USER_INPUT');
+      expect(refused.errors![0]!.extensions!.details![0]!.path).toBe('input.masks.0.strategy');
+    }
+    expect(await gw.access.grants.countDocuments({ requestId: id })).toBe(0);
+    const recordSchema = { ...SCHEMA, properties: { ...SCHEMA.properties, fullName: { type: 'string', 'x-pii': true, 'x-mask': { strategy: 'YEAR_ONLY' } } } };
+    const registered = await gw.gql('mutation($input: DatasetInput!) { registerDataset(input: $input) { id } }', { input: { slug: 'people-years', title: 'Năm', description: 'Thử.', classification: 'INTERNAL', recordSchema, connector: source.connector } }, gw.token('pub', 'cong-an', ['publisher']));
+    expect(codeOf(registered)).toBe('BAD_USER_INPUT');
+    expect(registered.errors![0]!.extensions!.details!.map((d) => d.path)).toContain('input.recordSchema.properties.fullName.x-mask.strategy');
+  });
+
   it('refuses naming one field twice, or a field not granted', async () => {
     const analyst = gw.token('lan', 'tai-chinh', ['analyst']);
     const id = await ask(analyst, 'Kiểm tra hồ sơ trùng lặp');
