@@ -47,7 +47,11 @@ export async function startGatewayProcess(env: Record<string, string> = {}, opti
       let lines = 0;
       try {
         const response = await fetch(`${this.base}/export/${dataset}.ndjson`, { headers: { authorization: `Bearer ${token}` } });
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) for (const byte of chunk) if (byte === 10) lines++;
+        // Counted with indexOf: a loop over every byte in JS made the reader, not the server, the limit.
+        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+          const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++;
+        }
       } finally {
         clearInterval(sampler);
       }

@@ -75,6 +75,9 @@ export class AuditLog {
   private writing = false;
   /** The last link this process wrote; a guess that a lost insert race corrects. */
   private last: Tip | null = null;
+  /** The last link the tip hint was moved to by this process, and that move. */
+  private tipMoved = 0;
+  private tipMoving: Promise<void> = Promise.resolve();
 
   constructor(
     db: Db,
@@ -119,6 +122,8 @@ export class AuditLog {
         } catch (error) {
           batch.forEach((b) => b.reject(error));
         }
+        // The events are stored: their readers have their answer, and the hint follows.
+        void this.moveTip();
       }
     } finally {
       this.writing = false;
@@ -185,15 +190,31 @@ export class AuditLog {
       written.push(...chain.slice(0, inserted));
       remaining = remaining.slice(inserted);
       const last = chain[inserted - 1];
-      if (last) {
-        this.last = { seq: last._id, hash: last.hash };
-        await this.tip.updateOne({ _id: 'tip', seq: { $lt: last._id } }, { $set: { seq: last._id, hash: last.hash } }, { upsert: true }).catch((error: unknown) => {
-          // A lost race on the hint means another appender moved it further; nothing to do.
-          if (!isDuplicate(error)) throw error;
-        });
-      }
+      if (last) this.last = { seq: last._id, hash: last.hash };
     }
     return written;
+  }
+
+  /**
+   * Moves the tip hint to the last link this process knows, unless it is there already. Not
+   * awaited by appenders (the hint is not part of the chain); `verify` waits for it, and a
+   * failed move is made again after the next batch.
+   */
+  private moveTip(): Promise<void> {
+    const last = this.last;
+    if (!last || last.seq <= this.tipMoved) return this.tipMoving;
+    this.tipMoving = this.tip
+      .updateOne({ _id: 'tip', seq: { $lt: last.seq } }, { $set: { seq: last.seq, hash: last.hash } }, { upsert: true })
+      .then(
+        () => {
+          this.tipMoved = Math.max(this.tipMoved, last.seq);
+        },
+        (error: unknown) => {
+          // A lost race on the hint means another appender moved it further.
+          if (isDuplicate(error)) this.tipMoved = Math.max(this.tipMoved, last.seq);
+        },
+      );
+    return this.tipMoving;
   }
 
   /** How many events of `chain`, from its start, are stored as we wrote them. */
@@ -212,6 +233,7 @@ export class AuditLog {
   async verify(): Promise<AuditVerification> {
     // Read before the walk: every link up to the tip was stored before the tip moved there, so
     // events appended while the walk runs are never taken for events deleted from the end.
+    await this.tipMoving;
     const tip = await this.tip.findOne({ _id: 'tip' });
     const broken = new BrokenLinks();
     let checked = 0;

@@ -162,22 +162,28 @@ export class RecordsService {
   /**
    * Every matching row, page after page (keyset cursors of the largest page), with the same
    * checks as `records`. The first page is read before anything is yielded, so a refused request
-   * fails before a response has started; memory stays bounded by one page.
+   * fails before a response has started; memory stays bounded by two pages (the next is read while one is written).
    */
   async stream(principal: Principal, raw: unknown, signal: AbortSignal): Promise<{ fields: string[]; rows: AsyncIterable<Row> }> {
     const pageSize = this.config.limits.maxPageSize;
     const request = { ...parseReadRequest(raw, { maxPageSize: pageSize, defaultPageSize: pageSize }), first: pageSize };
     const first = await this.read(principal, request, signal);
     const service = this;
+    const after = async (page: RecordConnection) => {
+      // Under a daily quota the next page asks for no more than is left, so an export stops
+      // where the quota does (cut mid-stream) instead of failing a whole page early.
+      const remaining = page.grant ? await service.access.remainingRows(page.grant) : null;
+      return service.read(principal, { ...request, first: remaining === null ? pageSize : Math.max(1, Math.min(pageSize, remaining)), after: page.pageInfo.endCursor }, signal);
+    };
     async function* rows() {
       let page = first;
       for (;;) {
+        // The next page is read while this one is written out: two pages in memory at most.
+        const next = page.pageInfo.hasNextPage && !signal.aborted ? after(page) : null;
+        next?.catch(() => undefined);
         for (const edge of page.edges) yield edge.node;
-        if (!page.pageInfo.hasNextPage || signal.aborted) return;
-        // Under a daily quota the next page asks for no more than is left, so an export stops
-        // where the quota does (cut mid-stream) instead of failing a whole page early.
-        const remaining = page.grant ? await service.access.remainingRows(page.grant) : null;
-        page = await service.read(principal, { ...request, first: remaining === null ? pageSize : Math.max(1, Math.min(pageSize, remaining)), after: page.pageInfo.endCursor }, signal);
+        if (!next || signal.aborted) return;
+        page = await next;
       }
     }
     return { fields: first.fields, rows: rows() };
