@@ -6,7 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { pinoHttp } from 'pino-http';
 import type { GatewayContext, GatewayServices } from '../../schema/context.js';
-import { bearerToken, verifyToken } from '../auth/jwt.js';
+import { bearerToken, createBearerVerifier } from '../auth/jwt.js';
 import { AppError, isAppError } from '../errors.js';
 import { logSerializers, type Logger } from '../logger.js';
 import { createMaskError, toGraphQLError } from './error-masking.js';
@@ -52,6 +52,7 @@ export function buildApp(deps: AppDeps) {
   const loggedErrors = new WeakSet<object>();
   const maskError = createMaskError(logger, loggedErrors);
   const corsOrigins = new Set(config.corsOrigins);
+  const verifyBearer = createBearerVerifier(config);
 
   const yoga = createYoga<ServerContext, GatewayContext>({
     schema: () => deps.schema(),
@@ -97,7 +98,7 @@ export function buildApp(deps: AppDeps) {
     context: async ({ request, req, res }): Promise<GatewayContext> => {
       let principal;
       try {
-        principal = verifyToken(bearerToken(request.headers.get('authorization')), config.jwt);
+        principal = await verifyBearer(bearerToken(request.headers.get('authorization')));
       } catch (error) {
         throw isAppError(error) ? toGraphQLError(error) : error;
       }
@@ -183,7 +184,7 @@ export function buildApp(deps: AppDeps) {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  app.get('/export/:file', exportRoute(config, deps.records));
+  app.get('/export/:file', exportRoute(config, deps.records, verifyBearer));
 
   // The body is read here, within the size limit, and handed to yoga already read.
   app.all('/graphql', express.raw({ type: () => true, limit: config.limits.maxBodyBytes }), (req, res) => {
