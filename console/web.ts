@@ -130,7 +130,7 @@ export function makePage(
   cookies: ConsoleCookies,
   publicUrl: string | undefined,
   operationTimeoutMs: number,
-  renderError: (ctx: PageContext, error: unknown) => { status: number; body: Html },
+  renderError: (ctx: PageContext, error: unknown) => Promise<{ status: number; body: Html }>,
 ) {
   function wrap<C extends PageContext>(needsSession: boolean, handler: (ctx: C) => Promise<PageResult>): RequestHandler {
     return async (req: Request, res: Response, next: NextFunction) => {
@@ -159,8 +159,12 @@ export function makePage(
       } catch (error) {
         if (!ctx) return next(error);
         if (!isAppError(error) && !(error instanceof ConsoleRefusal)) req.log?.error({ err: error }, 'console page failed');
-        const { status, body } = renderError(ctx, error);
-        res.status(status).type('html').send(body.text);
+        try {
+          const { status, body } = await renderError(ctx, error);
+          if (!res.headersSent) res.status(status).type('html').send(body.text);
+        } catch (failed) {
+          next(failed);
+        }
       }
     };
   }

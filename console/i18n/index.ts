@@ -15,6 +15,8 @@ export type Params = Record<string, string | number>;
 export interface I18n {
   lang: Lang;
   t(key: MessageKey, params?: Params): string;
+  /** Whether a key built at run time (an audit action, say) has a message. */
+  has(key: string): key is MessageKey;
   date(value: Date | null | undefined): string;
   dateTime(value: Date | null | undefined): string;
   number(value: number): string;
@@ -34,6 +36,7 @@ export function i18n(lang: Lang): I18n {
       lang,
       // {name} placeholders; a missing parameter stays visible rather than vanishing.
       t: (key, params) => messages[key].replace(/\{(\w+)\}/g, (whole, name: string) => (params && name in params ? String(params[name]) : whole)),
+      has: (key): key is MessageKey => Object.hasOwn(messages, key),
       date: (value) => (value ? dateFormat.format(value) : '—'),
       dateTime: (value) => (value ? dateTimeFormat.format(value) : '—'),
       number: (value) => numberFormat.format(value),

@@ -26,6 +26,8 @@ export interface AppDeps extends GatewayServices {
   ping: () => Promise<void>;
   /** Whether every published dataset has its typed part; one left out degrades, never stops, the API. */
   schemaStatus: () => { ok: boolean; leftOut: unknown[] };
+  /** The web console's routes (pages, sign-in, assets) and the GraphiQL page built from its assets. */
+  console?: { router: express.Router; renderGraphiQL: () => string };
 }
 
 type ServerContext = { req: Request; res: Response };
@@ -58,6 +60,7 @@ export function buildApp(deps: AppDeps) {
     schema: () => deps.schema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    ...(deps.console ? { renderGraphiQL: deps.console.renderGraphiQL } : {}),
     graphiql: {
       title: 'Kho dữ liệu dùng chung — GraphQL',
       headers: JSON.stringify({ Authorization: 'Bearer <token from: npm run --silent token -- --sub me --dept cong-an --roles analyst>' }),
@@ -192,6 +195,8 @@ export function buildApp(deps: AppDeps) {
     res.vary('Origin');
     return yoga(req, res, { req, res });
   });
+
+  if (deps.console) app.use(deps.console.router);
 
   app.use((_req, res) => jsonError(res, 404, 'NOT_FOUND', 'No such endpoint.'));
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
