@@ -10,6 +10,7 @@ export const ASSETS = {
   fonts: ['/assets/fonts/400.css', '/assets/fonts/600.css', '/assets/fonts/700.css'],
   css: '/assets/console/console.css',
   js: '/assets/console/console.js',
+  favicon: '/assets/console/favicon.svg',
   graphiqlJs: '/assets/graphiql/graphiql.min.js',
   graphiqlCss: '/assets/graphiql/graphiql.min.css',
   graphiqlInit: '/assets/console/graphiql-init.js',

@@ -75,7 +75,7 @@ export const GRAPHIQL_CSP = "default-src 'self'; script-src 'self'; style-src 's
 export function graphiqlPage(title: string, lang: string, settings: { url: string; headers: Record<string, string>; query: string }) {
   return html`<!doctype html>
 <html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>
-<link rel="stylesheet" href="${ASSETS.graphiqlCss}"></head>
+<link rel="stylesheet" href="${ASSETS.graphiqlCss}"><link rel="icon" href="${ASSETS.favicon}" type="image/svg+xml"></head>
 <body class="graphiql-page" style="margin:0"><div id="graphiql" style="height:100vh"></div>
 <script type="application/json" id="graphiql-settings">${jsonScript(settings)}</script>
 <script src="${ASSETS.react}"></script><script src="${ASSETS.reactDom}"></script><script src="${ASSETS.graphiqlJs}"></script><script src="${ASSETS.graphiqlInit}"></script>

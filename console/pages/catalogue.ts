@@ -24,7 +24,7 @@ export function cataloguePages(router: Router, page: Pages, deps: ConsoleDeps) {
       const q = query(ctx.req, 'q');
       const results = await searchResults(ctx, q);
       if (ctx.partial) return results;
-      const body = html`<form id="search" role="search" method="get" action="/" hx-get="/" hx-target="#catalogue" hx-push-url="true" hx-trigger="submit, input changed delay:400ms from:#q, change from:.facet input">
+      const body = html`<form id="search" role="search" method="get" action="/" hx-get="/" hx-target="#catalogue" hx-push-url="true" hx-trigger="submit, input changed delay:400ms from:#q">
         <label for="q">${i.t('catalogue.searchLabel')}</label>
         <div class="actions"><input id="q" name="q" type="search" value="${q}" placeholder="${i.t('catalogue.placeholder')}" aria-describedby="q-hint"><button type="submit">${i.t('catalogue.search')}</button></div>
         <p class="hint" id="q-hint">${i.t('catalogue.hint')}</p>
@@ -62,7 +62,8 @@ export function cataloguePages(router: Router, page: Pages, deps: ConsoleDeps) {
         <p class="muted">${names.get(d.department) ?? d.department} · ${classificationPill(ctx, d.classification)} ${d.status !== 'PUBLISHED' ? statusPill(ctx, d.status) : ''} · <code>${d.id}</code></p>
         <p>${truncate(descriptionOf(ctx, d), 240)}</p></li>`,
     );
-    return html`<div class="grid"><aside aria-label="${i.t('catalogue.facets')}">
+    // Facet boxes belong to the search form (form="search"); a change anywhere in them searches again.
+    return html`<div class="grid"><aside aria-label="${i.t('catalogue.facets')}" hx-get="/" hx-trigger="change" hx-include="#search" hx-target="#catalogue" hx-push-url="true">
         ${facet('department', i.t('common.department'), result.facets.departments, departments, (v) => names.get(v) ?? v)}
         ${facet('theme', i.t('catalogue.theme'), result.facets.themes, themes, (v) => v)}
         ${facet('classification', i.t('common.classification'), result.facets.classifications, classifications, (v) => i.t(`classification.${v}` as 'classification.PUBLIC'))}

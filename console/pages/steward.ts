@@ -99,7 +99,7 @@ export function stewardPages(router: Router, page: Pages, deps: ConsoleDeps) {
           return html`<tr><td><input type="checkbox" id="grant-${name}" name="fields" value="${name}"${values.fields.includes(name) ? html` checked` : ''}></td>
             <td><label class="inline" for="grant-${name}"><code>${name}</code> ${f?.title ?? ''}</label></td>
             <td>${f?.pii ? html`<span class="pill pii">${i.t('dataset.piiYes')}</span> <span class="muted">${maskLabel(ctx, f.mask)}</span>` : i.t('common.no')}</td>
-            <td><label class="inline" for="mask-${name}"><span class="muted">${i.t('approve.maskFor', { field: name })}</span></label><select id="mask-${name}" name="mask_${name}"><option value="">${i.t('approve.noMask')}</option>${MASK_STRATEGIES.map((s) => html`<option value="${s}"${values.masks[name] === s ? html` selected` : ''}>${i.t(`mask.${s}`)}</option>`)}</select></td>
+            <td><label class="sr-only" for="mask-${name}">${i.t('approve.maskFor', { field: name })}</label><select id="mask-${name}" name="mask_${name}"><option value="">${i.t('approve.noMask')}</option>${MASK_STRATEGIES.map((s) => html`<option value="${s}"${values.masks[name] === s ? html` selected` : ''}>${i.t(`mask.${s}`)}</option>`)}</select></td>
             <td><label class="inline">${i.t('approve.keepStart')} <input type="number" min="0" max="16" name="keepStart_${name}" value="${keep.start}"></label><label class="inline">${i.t('approve.keepEnd')} <input type="number" min="0" max="16" name="keepEnd_${name}" value="${keep.end}"></label></td></tr>`;
         })}</tbody></table></div>${e('fields').message}${e('masks').message}</fieldset>
       <fieldset${e('rowFilter').attrs}><legend>${i.t('approve.rowFilter')}</legend><p class="hint">${i.t('approve.rowFilterHint')}</p>
@@ -298,7 +298,7 @@ function readsChart(ctx: PageContext, events: AuditEvent[]): Html {
       return html`<rect class="fill-${k + 1}" x="${40 + n * barWidth + 4}" y="${y}" width="${barWidth - 8}" height="${h}"><title>${d} · ${ds}: ${count}</title></rect>`;
     });
   });
-  const labels = days.map((d, n) => (n % 2 === 0 ? html`<text x="${40 + n * barWidth + barWidth / 2}" y="${height - 12}" text-anchor="middle">${d.slice(5)}</text>` : html``));
+  const labels = days.map((d, n) => (n >= 0 ? html`<text x="${40 + n * barWidth + barWidth / 2}" y="${height - 12}" text-anchor="middle">${d.slice(5)}</text>` : html``));
   return html`<div class="chart"><svg viewBox="0 0 ${width} ${height}" role="img" aria-label="${i.t('audit.chartLabel', { days: CHART_DAYS })}">
       <line class="axis" x1="40" y1="${height - 30}" x2="${width}" y2="${height - 30}"/><text x="34" y="24" text-anchor="end">${i.number(max)}</text><text x="34" y="${height - 30}" text-anchor="end">0</text>
       ${bars}${labels}</svg>

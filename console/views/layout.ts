@@ -73,6 +73,7 @@ export async function shell(ctx: PageContext, title: string, body: Html, active:
 <title>${title} — ${i.t('app.name')}</title>
 ${ASSETS.fonts.map((href) => html`<link rel="stylesheet" href="${href}">`)}
 <link rel="stylesheet" href="${ASSETS.css}">
+<link rel="icon" href="${ASSETS.favicon}" type="image/svg+xml">
 <script src="${ASSETS.htmx}" defer></script>
 <script src="${ASSETS.js}" defer></script>
 </head>
