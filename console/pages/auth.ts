@@ -37,7 +37,7 @@ export function authPages(router: Router, page: Pages, deps: ConsoleDeps, cookie
         const rows = [];
         for (const persona of PERSONAS) {
           rows.push(html`<tr><td>${persona.name}</td><td><code>${persona.id}</code></td><td>${await departmentName(ctx, persona.principal.department)}</td><td>${roleLabels(ctx, persona.principal)}</td>
-            <td><form method="post" action="/auth/dev-sign-in"><input type="hidden" name="persona" value="${persona.id}"><input type="hidden" name="return" value="${back}">
+            <td><form method="post" action="/auth/dev-sign-in">${ctx.session ? html`<input type="hidden" name="_csrf" value="${ctx.session.csrf}">` : ''}<input type="hidden" name="persona" value="${persona.id}"><input type="hidden" name="return" value="${back}">
             <button type="submit" aria-label="${i.t('auth.dev.signInAs', { name: persona.name })}">${i.t('auth.dev.signIn')}</button></form></td></tr>`);
         }
         parts.push(html`<section class="card"><h2>${i.t('auth.dev.title')}</h2>${alertBox('warn', i.t('auth.dev.warning'))}

@@ -298,7 +298,7 @@ function readsChart(ctx: PageContext, events: AuditEvent[]): Html {
       return html`<rect class="fill-${k + 1}" x="${40 + n * barWidth + 4}" y="${y}" width="${barWidth - 8}" height="${h}"><title>${d} · ${ds}: ${count}</title></rect>`;
     });
   });
-  const labels = days.map((d, n) => (n >= 0 ? html`<text x="${40 + n * barWidth + barWidth / 2}" y="${height - 12}" text-anchor="middle">${d.slice(5)}</text>` : html``));
+  const labels = days.map((d, n) => html`<text x="${40 + n * barWidth + barWidth / 2}" y="${height - 12}" text-anchor="middle">${d.slice(5)}</text>`);
   return html`<div class="chart"><svg viewBox="0 0 ${width} ${height}" role="img" aria-label="${i.t('audit.chartLabel', { days: CHART_DAYS })}">
       <line class="axis" x1="40" y1="${height - 30}" x2="${width}" y2="${height - 30}"/><text x="34" y="24" text-anchor="end">${i.number(max)}</text><text x="34" y="${height - 30}" text-anchor="end">0</text>
       ${bars}${labels}</svg>
