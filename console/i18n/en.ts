@@ -194,6 +194,7 @@ export const en: Record<MessageKey, string> = {
   'preview.purposeHint': 'For restricted or confidential data, enter the purpose your grant was given for.',
   'preview.show': 'Preview 10 rows',
   'preview.empty': 'No rows within your rights.',
+  'preview.redacted': 'redacted',
   'preview.count': '{count} rows.',
   'request.action': 'Request access',
   'request.title': 'Request access to data',

@@ -192,6 +192,7 @@ export const vi = {
   'preview.purposeHint': 'Với dữ liệu hạn chế hoặc mật, nhập đúng mục đích đã được cấp quyền.',
   'preview.show': 'Xem trước 10 dòng',
   'preview.empty': 'Không có dòng nào trong phạm vi quyền của bạn.',
+  'preview.redacted': 'đã ẩn',
   'preview.count': '{count} dòng.',
   'request.action': 'Yêu cầu truy cập',
   'request.title': 'Yêu cầu truy cập dữ liệu',

@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { hasRole, isAdmin, type Principal } from '../../server/auth/principal.js';
 import { CLASSIFICATIONS, type Dataset } from '../../server/catalogue/dataset.js';
 import { badInput, notFound } from '../../server/errors.js';
+import { defaultMask } from '../../server/governance/masks.js';
 import { html, type Html } from '../html.js';
 import { errorBox, faultsByField, fieldError } from '../views/errors.js';
 import { cell, classificationPill, descriptionOf, endOfDay, isoDay, maskLabel, statusPill, titleOf } from '../views/format.js';
@@ -97,7 +98,7 @@ export function cataloguePages(router: Router, page: Pages, deps: ConsoleDeps) {
           <th scope="col">${i.t('dataset.field')}</th><th scope="col">${i.t('dataset.fieldTitle')}</th><th scope="col">${i.t('dataset.type')}</th><th scope="col">${i.t('dataset.pii')}</th><th scope="col">${i.t('dataset.defaultMask')}</th><th scope="col">${i.t('access.mine')}</th></tr></thead>
         <tbody>${d.fields.map(
           (f) => html`<tr><td><code>${f.name}</code></td><td>${f.title ?? ''}</td><td>${f.type}${f.nullable ? html` <span class="muted">${i.t('dataset.nullable')}</span>` : ''}</td>
-            <td>${f.pii ? html`<span class="pill pii">${i.t('dataset.piiYes')}</span>` : i.t('common.no')}</td><td>${f.pii ? maskLabel(ctx, f.mask) : '—'}</td><td>${stateOf(f.name)}</td></tr>`,
+            <td>${f.pii ? html`<span class="pill pii">${i.t('dataset.piiYes')}</span>` : i.t('common.no')}</td><td>${f.pii ? maskLabel(ctx, defaultMask(f)) : '—'}</td><td>${stateOf(f.name)}</td></tr>`,
         )}</tbody></table></div>`;
       const links = d.links.length
         ? html`<ul>${d.links.map((l) => html`<li><code>${l.field}</code> → <a href="/datasets/${encodeURIComponent(l.dataset)}">${l.dataset}</a>.<code>${l.targetField}</code> (${l.as})</li>`)}</ul>`
@@ -175,7 +176,7 @@ export function cataloguePages(router: Router, page: Pages, deps: ConsoleDeps) {
     if (rows.length === 0) return alertBox('info', i.t('preview.empty'));
     return html`<p role="status">${i.t('preview.count', { count: i.number(rows.length) })}${masked.size ? ` ${i.t('access.maskedList', { fields: [...masked].join(', ') })}` : ''}</p>
       <div class="table-wrap"><table id="preview-table"><thead><tr>${fields.map((f) => html`<th scope="col">${f}${masked.has(f) ? html` <span class="masked">(${i.t('access.masked')})</span>` : ''}</th>`)}</tr></thead>
-      <tbody>${rows.map((r) => html`<tr>${fields.map((f) => html`<td${masked.has(f) ? html` class="masked"` : ''}>${cell(r[f])}</td>`)}</tr>`)}</tbody></table></div>`;
+      <tbody>${rows.map((r) => html`<tr>${fields.map((f) => (masked.has(f) ? html`<td class="masked">${r[f] === null || r[f] === undefined ? i.t('preview.redacted') : cell(r[f])}</td>` : html`<td>${cell(r[f])}</td>`))}</tr>`)}</tbody></table></div>`;
   }
 
   async function requestForm(ctx: SignedInContext, d: Dataset, values: { fields: string[]; purpose: string; justification: string; until: string }, error?: unknown): Promise<Html> {

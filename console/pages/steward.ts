@@ -6,6 +6,7 @@ import { badInput, notFound } from '../../server/errors.js';
 import type { AccessRequest } from '../../server/governance/access-service.js';
 import { auditEventsFor } from '../../server/governance/audit-access.js';
 import type { AuditEvent } from '../../server/governance/audit-log.js';
+import { defaultMask } from '../../server/governance/masks.js';
 import { html, type Html } from '../html.js';
 import type { MessageKey } from '../i18n/index.js';
 import { filterRows, OPERATORS, rowFilterFromForm, type FilterRow } from '../row-filter.js';
@@ -64,7 +65,7 @@ export function stewardPages(router: Router, page: Pages, deps: ConsoleDeps) {
     const keep: Record<string, { start: string; end: string }> = {};
     for (const name of request.fields) {
       const f = byName.get(name);
-      masks[name] = f?.pii ? (f.mask?.strategy ?? 'REDACT') : '';
+      masks[name] = f?.pii ? defaultMask(f).strategy : '';
       keep[name] = { start: String(f?.mask?.keepStart ?? 3), end: String(f?.mask?.keepEnd ?? 3) };
     }
     return { fields: [...request.fields], masks, keep, rows: [], rowFilterJson: '', until: isoDay(request.until), maxRows: '', note: '', reason: '' };
@@ -98,7 +99,7 @@ export function stewardPages(router: Router, page: Pages, deps: ConsoleDeps) {
           const keep = values.keep[name] ?? { start: '3', end: '3' };
           return html`<tr><td><input type="checkbox" id="grant-${name}" name="fields" value="${name}"${values.fields.includes(name) ? html` checked` : ''}></td>
             <td><label class="inline" for="grant-${name}"><code>${name}</code> ${f?.title ?? ''}</label></td>
-            <td>${f?.pii ? html`<span class="pill pii">${i.t('dataset.piiYes')}</span> <span class="muted">${maskLabel(ctx, f.mask)}</span>` : i.t('common.no')}</td>
+            <td>${f?.pii ? html`<span class="pill pii">${i.t('dataset.piiYes')}</span> <span class="muted">${maskLabel(ctx, defaultMask(f))}</span>` : i.t('common.no')}</td>
             <td><label class="sr-only" for="mask-${name}">${i.t('approve.maskFor', { field: name })}</label><select id="mask-${name}" name="mask_${name}"><option value="">${i.t('approve.noMask')}</option>${MASK_STRATEGIES.map((s) => html`<option value="${s}"${values.masks[name] === s ? html` selected` : ''}>${i.t(`mask.${s}`)}</option>`)}</select></td>
             <td><label class="inline">${i.t('approve.keepStart')} <input type="number" min="0" max="16" name="keepStart_${name}" value="${keep.start}"></label><label class="inline">${i.t('approve.keepEnd')} <input type="number" min="0" max="16" name="keepEnd_${name}" value="${keep.end}"></label></td></tr>`;
         })}</tbody></table></div>${e('fields').message}${e('masks').message}</fieldset>
