@@ -56,8 +56,7 @@ export async function createConsole(services: GatewayServices & { db: Db; logger
   }
   return {
     router,
-    sessions,
     /** GraphiQL at /graphql, from the same installed assets, with an empty token for the user to fill. */
-    renderGraphiQL: () => graphiqlPage('Kho dữ liệu dùng chung — GraphQL', 'vi', { url: '/graphql', headers: { Authorization: 'Bearer <token>' }, query: GRAPHIQL_QUERY }).text,
+    renderGraphiQL: () => graphiqlPage('GraphiQL — Kho dữ liệu dùng chung', 'vi', { url: '/graphql', headers: { Authorization: 'Bearer <token>' }, query: GRAPHIQL_QUERY }).text,
   };
 }

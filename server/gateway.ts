@@ -59,5 +59,5 @@ export async function createGateway(config: Config, logger: Logger, db: Db) {
       await db.command({ ping: 1 });
     },
   });
-  return { app, metrics, catalogue, records, health, sources, access, auditLog, schema, sessions: webConsole.sessions };
+  return { app, metrics, catalogue, records, health, sources, access, auditLog, schema };
 }

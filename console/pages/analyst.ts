@@ -63,7 +63,7 @@ export function analystPages(router: Router, page: Pages, deps: ConsoleDeps, con
       }
       ctx.res.setHeader('content-security-policy', GRAPHIQL_CSP);
       ctx.res.setHeader('cache-control', 'no-store');
-      return graphiqlPage(ctx.i.t('nav.query'), ctx.i.lang, { url: '/graphql', headers: token ? { Authorization: `Bearer ${token}` } : {}, query: QUERY });
+      return graphiqlPage(`GraphiQL — ${ctx.i.t('app.name')}`, ctx.i.lang, { url: '/graphql', headers: token ? { Authorization: `Bearer ${token}` } : {}, query: QUERY });
     }),
   );
 }

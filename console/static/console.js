@@ -1,14 +1,18 @@
 // The console works without this file; it adds the small conveniences a page cannot do in HTML.
 (function () {
-  // Adds one more row to a row-filter builder by cloning its template.
+  // Adds one more row to a row-filter builder from its template, with ids of its own, and focuses it.
   document.addEventListener('click', function (event) {
     var button = event.target.closest('[data-add-row]');
     if (!button) return;
     var container = document.getElementById(button.getAttribute('data-add-row'));
     var template = document.getElementById(button.getAttribute('data-template'));
     if (!container || !template) return;
-    container.appendChild(template.content.cloneNode(true));
-    var inputs = container.querySelectorAll('select');
-    if (inputs.length) inputs[inputs.length - 3 >= 0 ? inputs.length - 3 : 0].focus();
+    var n = container.children.length;
+    var row = template.content.cloneNode(true);
+    row.querySelectorAll('[id]').forEach(function (el) { el.id = el.id.replace(/^f\d+/, 'f' + n); });
+    row.querySelectorAll('label[for]').forEach(function (el) { el.htmlFor = el.htmlFor.replace(/^f\d+/, 'f' + n); });
+    container.appendChild(row);
+    var first = container.lastElementChild && container.lastElementChild.querySelector('select');
+    if (first) first.focus();
   });
 })();

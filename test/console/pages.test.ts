@@ -87,12 +87,15 @@ async function visitAll(theme: 'light' | 'dark', lang: 'vi' | 'en', shots: boole
   }
 }
 
+/** Both languages and both themes are covered by two passes; CONSOLE_SHOTS=all takes every combination, for looking at them. */
+const allCombinations = process.env['CONSOLE_SHOTS'] === 'all';
+
 describe('every page in Chromium', () => {
   it('loads in Vietnamese, light, from the gateway alone', async () => visitAll('light', 'vi', true));
-  it('loads in Vietnamese, dark', async () => visitAll('dark', 'vi', true));
-  it('loads in English, light and dark', async () => {
+  it('loads in English, dark', async () => visitAll('dark', 'en', true));
+  it.runIf(allCombinations)('loads in Vietnamese, dark, and in English, light', async () => {
+    await visitAll('dark', 'vi', true);
     await visitAll('light', 'en', true);
-    await visitAll('dark', 'en', true);
   });
 
   it('switches language from the header and remembers it', async () => {
