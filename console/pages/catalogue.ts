@@ -114,6 +114,8 @@ export function cataloguePages(router: Router, page: Pages, deps: ConsoleDeps) {
             access.grant ? i.t('access.underGrant', { id: access.grant._id, until: i.date(access.grant.until) }) : d.department === p.department ? i.t('access.own') : i.t(`access.by.${d.classification}` as 'access.by.PUBLIC'),
             access.maskedFields.length ? i.t('access.maskedList', { fields: access.maskedFields.join(', ') }) : i.t('access.noneMasked'),
             access.hiddenFields.length ? i.t('access.hiddenList', { fields: access.hiddenFields.join(', ') }) : i.t('access.noneHidden'),
+            ...(access.grant?.rowFilter ? [html`${i.t('access.rowFilter')} <code>${JSON.stringify(access.grant.rowFilter)}</code>`] : []),
+            ...(access.grant?.maxRows ? [i.t('access.quota', { rows: i.number(access.grant.maxRows) })] : []),
           ])}`
         : alertBox('warn', i.t('access.cannotRead'), [
             mayRequest(p, d) ? i.t('access.cannotReadNext') : i.t('access.cannotReadAsk'),

@@ -115,6 +115,14 @@ export function publisherPages(router: Router, page: Pages, deps: ConsoleDeps, c
       const err = e(name);
       return html`<label for="${name}">${label}</label><input id="${name}" name="${name}" type="text" value="${String(v[name])}"${hint ? html` aria-describedby="${name}-hint"` : ''}${err.attrs}>${hint ? html`<p class="hint" id="${name}-hint">${hint}</p>` : ''}${err.message}`;
     };
+    const fieldRow = (r: FieldRow, n: number) => html`<tr>
+          <td><input type="text" name="fieldName" value="${r.name}" aria-label="${i.t('publish.fieldN', { n: n + 1 })}"></td>
+          <td><select name="fieldType" aria-label="${i.t('publish.typeN', { n: n + 1 })}">${FIELD_TYPES.map((t) => html`<option value="${t}"${t === r.type ? html` selected` : ''}>${t}</option>`)}</select></td>
+          <td><input type="text" name="fieldTitle" value="${r.title}" aria-label="${i.t('publish.titleN', { n: n + 1 })}"></td>
+          <td><input type="checkbox" name="fieldRequired" value="${n}" data-row-index${r.required ? html` checked` : ''} aria-label="${i.t('publish.requiredN', { n: n + 1 })}"></td>
+          <td><input type="checkbox" name="fieldNullable" value="${n}" data-row-index${r.nullable ? html` checked` : ''} aria-label="${i.t('publish.nullableN', { n: n + 1 })}"></td>
+          <td><input type="checkbox" name="fieldPii" value="${n}" data-row-index${r.pii ? html` checked` : ''} aria-label="${i.t('publish.piiN', { n: n + 1 })}"></td>
+          <td><select name="fieldMask" aria-label="${i.t('publish.maskN', { n: n + 1 })}"><option value="">—</option>${MASK_STRATEGIES.map((s) => html`<option value="${s}"${s === r.mask ? html` selected` : ''}>${i.t(`mask.${s}`)}</option>`)}</select></td></tr>`;
     const rows = [...v.rows, ...Array.from({ length: 3 }, (): FieldRow => ({ name: '', type: 'string', title: '', required: false, nullable: false, pii: false, mask: '' }))];
     const links = [...v.links, { field: '', dataset: '', targetField: '', as: '' }];
     const action = dataset ? `/publish/${encodeURIComponent(dataset.id)}` : '/publish/new';
@@ -133,16 +141,11 @@ export function publisherPages(router: Router, page: Pages, deps: ConsoleDeps, c
       <fieldset${e('recordSchema').attrs}><legend>${i.t('publish.schema')}</legend><p class="hint">${i.t('publish.schemaHint')}</p>
         <label class="inline"><input type="radio" name="schemaSource" value="table"${v.schemaSource === 'table' ? html` checked` : ''}> ${i.t('publish.schemaFromTable')}</label>
         <label class="inline"><input type="radio" name="schemaSource" value="json"${v.schemaSource === 'json' ? html` checked` : ''}> ${i.t('publish.schemaFromJson')}</label>
-        <div class="table-wrap"><table><thead><tr><th scope="col">${i.t('dataset.field')}</th><th scope="col">${i.t('dataset.type')}</th><th scope="col">${i.t('dataset.fieldTitle')}</th><th scope="col">${i.t('publish.required')}</th><th scope="col">${i.t('dataset.nullable')}</th><th scope="col">${i.t('dataset.pii')}</th><th scope="col">${i.t('dataset.defaultMask')}</th></tr></thead><tbody>
-        ${rows.map((r, n) => html`<tr>
-          <td><input type="text" name="fieldName" value="${r.name}" aria-label="${i.t('publish.fieldN', { n: n + 1 })}"></td>
-          <td><select name="fieldType" aria-label="${i.t('publish.typeN', { n: n + 1 })}">${FIELD_TYPES.map((t) => html`<option value="${t}"${t === r.type ? html` selected` : ''}>${t}</option>`)}</select></td>
-          <td><input type="text" name="fieldTitle" value="${r.title}" aria-label="${i.t('publish.titleN', { n: n + 1 })}"></td>
-          <td><input type="checkbox" name="fieldRequired" value="${n}"${r.required ? html` checked` : ''} aria-label="${i.t('publish.requiredN', { n: n + 1 })}"></td>
-          <td><input type="checkbox" name="fieldNullable" value="${n}"${r.nullable ? html` checked` : ''} aria-label="${i.t('publish.nullableN', { n: n + 1 })}"></td>
-          <td><input type="checkbox" name="fieldPii" value="${n}"${r.pii ? html` checked` : ''} aria-label="${i.t('publish.piiN', { n: n + 1 })}"></td>
-          <td><select name="fieldMask" aria-label="${i.t('publish.maskN', { n: n + 1 })}"><option value="">—</option>${MASK_STRATEGIES.map((s) => html`<option value="${s}"${s === r.mask ? html` selected` : ''}>${i.t(`mask.${s}`)}</option>`)}</select></td></tr>`)}
+        <div class="table-wrap"><table><thead><tr><th scope="col">${i.t('dataset.field')}</th><th scope="col">${i.t('dataset.type')}</th><th scope="col">${i.t('dataset.fieldTitle')}</th><th scope="col">${i.t('publish.required')}</th><th scope="col">${i.t('dataset.nullable')}</th><th scope="col">${i.t('dataset.pii')}</th><th scope="col">${i.t('dataset.defaultMask')}</th></tr></thead><tbody id="schema-rows">
+        ${rows.map((r, n) => fieldRow(r, n))}
         </tbody></table></div>
+        <template id="schema-row-template">${fieldRow({ name: '', type: 'string', title: '', required: false, nullable: false, pii: false, mask: '' }, rows.length)}</template>
+        <button type="button" class="secondary" data-add-row="schema-rows" data-template="schema-row-template">${i.t('publish.addField')}</button>
         <details${v.schemaSource === 'json' ? html` open` : ''}><summary>${i.t('publish.schemaJson')}</summary><label for="schemaJson">${i.t('publish.schemaJsonLabel')}</label><textarea id="schemaJson" name="schemaJson" rows="14">${v.schemaJson}</textarea></details>
         ${e('recordSchema').message}</fieldset>
       <fieldset${e('connector').attrs}><legend>${i.t('publish.connector')}</legend><p class="hint">${i.t('publish.connectorHint')}</p>

@@ -287,7 +287,7 @@ function readsChart(ctx: PageContext, events: AuditEvent[]): Html {
   const totals = days.map((d) => datasets.reduce((sum, ds) => sum + (counts.get(`${d}|${ds}`) ?? 0), 0));
   const max = Math.max(1, ...totals);
   const width = 720;
-  const height = 200;
+  const height = 170;
   const barWidth = (width - 40) / days.length;
   const bars = days.map((d, n) => {
     let y = height - 30;

@@ -11,6 +11,10 @@
     var row = template.content.cloneNode(true);
     row.querySelectorAll('[id]').forEach(function (el) { el.id = el.id.replace(/^f\d+/, 'f' + n); });
     row.querySelectorAll('label[for]').forEach(function (el) { el.htmlFor = el.htmlFor.replace(/^f\d+/, 'f' + n); });
+    // Labels end with the row's number ("dòng 4", "row 4").
+    row.querySelectorAll('[aria-label]').forEach(function (el) { el.setAttribute('aria-label', el.getAttribute('aria-label').replace(/\d+$/, String(n + 1))); });
+    // Checkboxes of a table row send their row's index, so an unticked box does not shift the others.
+    row.querySelectorAll('[data-row-index]').forEach(function (el) { el.value = String(n); });
     container.appendChild(row);
     var first = container.lastElementChild && container.lastElementChild.querySelector('select');
     if (first) first.focus();

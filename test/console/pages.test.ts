@@ -98,6 +98,41 @@ describe('every page in Chromium', () => {
     await visitAll('light', 'en', true);
   });
 
+  it('registers a dataset from the field table, rows added with the keyboard, and publishes it', async () => {
+    const { context, requests } = await recordingContext(browser);
+    const page = await context.newPage();
+    await signInAs(page, gw.base, 'publisher.cong-an');
+    await page.goto(`${gw.base}/publish/new`);
+    await page.getByLabel('Mã ngắn').fill('households');
+    await page.getByLabel('Tên (tiếng Việt)').fill('Hộ khẩu thử nghiệm');
+    await page.getByLabel('Mô tả (tiếng Việt)').fill('Nhân khẩu theo hộ, để thử biểu mẫu.');
+    const add = page.getByRole('button', { name: 'Thêm trường' });
+    await add.focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Shift+Tab');
+    await add.press('Enter');
+    const names = ['citizenId', 'fullName', 'district', 'birthYear', 'note'];
+    for (const [n, name] of names.entries()) await page.getByLabel(`Tên trường dòng ${n + 1}`, { exact: true }).fill(name);
+    await page.getByLabel('Kiểu dòng 4', { exact: true }).selectOption('integer');
+    await page.getByLabel('Dữ liệu cá nhân dòng 1', { exact: true }).check();
+    await page.getByLabel('Cách che dòng 1', { exact: true }).selectOption('PARTIAL');
+    await page.getByLabel('Dữ liệu cá nhân dòng 5', { exact: true }).check();
+    await page.getByLabel('Có thể trống dòng 5', { exact: true }).check();
+    await page.getByLabel('Thông tin kết nối', { exact: true }).selectOption('test-pg');
+    await page.getByLabel('Tuỳ chọn kết nối (JSON)').fill(JSON.stringify({ schema: source.connector.options['schema'], table: 'people', keyField: 'citizenId' }));
+    await page.getByRole('button', { name: 'Đăng ký (bản nháp)' }).click();
+    await page.waitForURL(/\/publish\/cong-an\.households\?done=registered/);
+    const stored = (await gw.catalogue.getUnchecked('cong-an.households'))!;
+    expect(stored.fields.map((f) => [f.name, f.type, f.pii])).toEqual([['citizenId', 'string', true], ['fullName', 'string', false], ['district', 'string', false], ['birthYear', 'integer', false], ['note', 'string', true]]);
+    expect(stored.fields.find((f) => f.name === 'note')!.nullable).toBe(true);
+    await page.getByRole('button', { name: 'Xuất bản', exact: true }).click();
+    await page.waitForURL(/done=published/);
+    expect(await page.locator('main').textContent()).toContain('Nguồn hoạt động bình thường và khớp lược đồ');
+    await screenshot(page, 'vi-light-publisher-registered');
+    await context.close();
+    expect(foreignRequests(requests, gw.base)).toEqual([]);
+  });
+
   it('switches language from the header and remembers it', async () => {
     const { context, requests } = await recordingContext(browser);
     const page = await context.newPage();
