@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import type { Db } from 'mongodb';
 import type { GatewayServices } from '../schema/context.js';
+import { notFound } from '../server/errors.js';
 import type { Logger } from '../server/logger.js';
 import { assetsRouter } from './assets.js';
 import { OidcClient } from './oidc.js';
@@ -53,6 +54,11 @@ export async function createConsole(services: GatewayServices & { db: Db; logger
     stewardPages(router, page, deps);
     publisherPages(router, page, deps, config);
     adminPages(router, page, deps);
+    // A browser that follows a stale link gets a page in its language, not the API's JSON.
+    const noPage = page.open(async (ctx) => {
+      throw notFound(`No page at ${ctx.req.path}.`);
+    });
+    router.get('/{*path}', (req, res, next) => (req.headers.accept?.includes('text/html') ? noPage(req, res, next) : next()));
   }
   return {
     router,

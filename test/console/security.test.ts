@@ -140,6 +140,16 @@ describe('CSRF', () => {
     expect(page).not.toContain('<b>tạm trú</b>');
   });
 
+  it('answers a browser at an unknown address with a page in its language, and other clients with the API error', async () => {
+    const browser = await signedIn();
+    const page = await fetch(`${gw.base}/no/such/page`, { headers: { accept: 'text/html', cookie: `kho_session=${browser.cookies.get('kho_session')}` } });
+    expect(page.status).toBe(404);
+    expect(await page.text()).toContain('Không tìm thấy');
+    const api = await fetch(`${gw.base}/no/such/page`);
+    expect(api.status).toBe(404);
+    expect(await api.json()).toEqual({ errors: [{ message: 'No such endpoint.', extensions: { code: 'NOT_FOUND' } }] });
+  });
+
   it('sends a Content-Security-Policy that allows this origin only', async () => {
     const browser = await signedIn();
     const response = await browser.get('/');
