@@ -348,6 +348,7 @@ export const en: Record<MessageKey, string> = {
   'admin.codeHint': 'Lower-case letters, digits and hyphens; it cannot change later.',
   'admin.nameVi': 'Name',
   'admin.nameEn': 'English name',
+  'admin.names': 'Names (edit, then Rename)',
   'admin.rename': 'Rename',
   'admin.create': 'Create a department',
   'admin.createButton': 'Create',

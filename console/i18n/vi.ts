@@ -346,6 +346,7 @@ export const vi = {
   'admin.codeHint': 'Chữ thường, số và gạch nối; không đổi được sau khi tạo.',
   'admin.nameVi': 'Tên',
   'admin.nameEn': 'Tên tiếng Anh',
+  'admin.names': 'Tên (sửa rồi bấm Đổi tên)',
   'admin.rename': 'Đổi tên',
   'admin.create': 'Tạo cơ quan',
   'admin.createButton': 'Tạo',

@@ -23,13 +23,13 @@ export function adminPages(router: Router, page: Pages, deps: ConsoleDeps) {
         <form method="post" action="/admin/verify" hx-post="/admin/verify" hx-target="#verify-result">${csrf}<button type="submit">${i.t('admin.verifyButton')}</button> <span class="htmx-indicator muted">${i.t('common.loading')}</span></form>
         <div id="verify-result" aria-live="polite"></div><p><a href="/audit">${i.t('admin.allAudit')}</a></p></section>
       <section aria-labelledby="dept-h"><h2 id="dept-h">${i.t('admin.departments')}</h2>
-        <div class="table-wrap"><table><thead><tr><th scope="col">${i.t('admin.code')}</th><th scope="col">${i.t('admin.nameVi')}</th><th scope="col">${i.t('admin.nameEn')}</th><th scope="col">${i.t('common.action')}</th></tr></thead><tbody>
-        ${departments.map((d) => html`<tr><td><code>${d.code}</code></td><td colspan="3"><form method="post" action="/admin/departments/${encodeURIComponent(d.code)}" class="row-filter">${csrf}
+        <div class="table-wrap"><table><thead><tr><th scope="col">${i.t('admin.code')}</th><th scope="col">${i.t('admin.names')}</th></tr></thead><tbody>
+        ${departments.map((d) => html`<tr><td><code>${d.code}</code></td><td><form method="post" action="/admin/departments/${encodeURIComponent(d.code)}" class="row-filter wide">${csrf}
           <div><label for="n-${d.code}">${i.t('admin.nameVi')}</label><input id="n-${d.code}" name="name" type="text" value="${d.name}"></div>
           <div><label for="ne-${d.code}">${i.t('admin.nameEn')}</label><input id="ne-${d.code}" name="nameEn" type="text" value="${d.nameEn ?? ''}"></div>
           <div><button class="secondary" type="submit">${i.t('admin.rename')}</button></div></form></td></tr>`)}
         </tbody></table></div></section>
-      <form method="post" action="/admin/departments" class="card" novalidate aria-labelledby="new-h">${csrf}<h2 id="new-h">${i.t('admin.create')}</h2>${extra.error ? errorBox(ctx, extra.error).box : ''}
+      <form method="post" action="/admin/departments" class="card spaced" novalidate aria-labelledby="new-h">${csrf}<h2 id="new-h">${i.t('admin.create')}</h2>${extra.error ? errorBox(ctx, extra.error).box : ''}
         <label for="code">${i.t('admin.code')}</label><input id="code" name="code" type="text" value="${create.code}" aria-describedby="code-hint"${e('code').attrs}><p class="hint" id="code-hint">${i.t('admin.codeHint')}</p>${e('code').message}
         <label for="name">${i.t('admin.nameVi')}</label><input id="name" name="name" type="text" value="${create.name}"${e('name').attrs}>${e('name').message}
         <label for="nameEn">${i.t('admin.nameEn')}</label><input id="nameEn" name="nameEn" type="text" value="${create.nameEn}"${e('nameEn').attrs}>${e('nameEn').message}

@@ -1,8 +1,16 @@
-/** A browser's part in plain HTTP: one cookie jar, the Origin a page of `origin` would send, no redirects followed. */
+type Form = Record<string, string | string[]>;
+type Headers = Record<string, string | null>;
+
+/**
+ * A browser's part in plain HTTP: one cookie jar (cookies are not per port, so as in a browser
+ * one jar serves the gateway and a provider on another loopback port), the Origin a page would
+ * send with a form, and no redirect followed unless asked.
+ */
 export class HttpSession {
   readonly cookies = new Map<string, string>();
   constructor(
     readonly base: string,
+    /** The Origin sent with forms to the gateway (a page of another site sends its own). */
     readonly origin: string = base,
   ) {}
 
@@ -17,27 +25,43 @@ export class HttpSession {
     }
   }
 
-  private cookieHeader(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-
-  async get(path: string): Promise<Response> {
-    const response = await fetch(`${this.base}${path}`, { redirect: 'manual', headers: { cookie: this.cookieHeader() } });
-    this.remember(response);
-    return response;
-  }
-
-  async post(path: string, form: Record<string, string | string[]>, headers: Record<string, string | null> = {}): Promise<Response> {
-    const body = new URLSearchParams();
-    for (const [k, v] of Object.entries(form)) for (const value of Array.isArray(v) ? v : [v]) body.append(k, value);
-    const all: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', cookie: this.cookieHeader(), origin: this.origin };
-    for (const [k, v] of Object.entries(headers)) {
+  /** A request to a path of the gateway or to an absolute URL; `form` makes it a form POST. */
+  async go(target: string, init: { form?: Form; headers?: Headers } = {}): Promise<Response> {
+    const url = target.startsWith('/') ? `${this.base}${target}` : target;
+    const all: Record<string, string> = { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
+    let body: URLSearchParams | undefined;
+    if (init.form) {
+      body = new URLSearchParams();
+      for (const [k, v] of Object.entries(init.form)) for (const value of Array.isArray(v) ? v : [v]) body.append(k, value);
+      all['content-type'] = 'application/x-www-form-urlencoded';
+      all['origin'] = url.startsWith(`${this.base}/`) ? this.origin : new URL(url).origin;
+    }
+    for (const [k, v] of Object.entries(init.headers ?? {})) {
       if (v === null) delete all[k];
       else all[k] = v;
     }
-    const response = await fetch(`${this.base}${path}`, { method: 'POST', redirect: 'manual', headers: all, body });
+    const response = await fetch(url, { method: body ? 'POST' : 'GET', redirect: 'manual', headers: all, ...(body ? { body } : {}) });
     this.remember(response);
     return response;
+  }
+
+  get(path: string): Promise<Response> {
+    return this.go(path);
+  }
+
+  post(path: string, form: Form, headers: Headers = {}): Promise<Response> {
+    return this.go(path, { form, headers });
+  }
+
+  /** Follows redirects like a browser; returns the last response and its URL. */
+  async follow(target: string, init: { form?: Form } = {}): Promise<{ response: Response; url: string }> {
+    let url = target.startsWith('/') ? `${this.base}${target}` : target;
+    let response = await this.go(url, init);
+    while (response.status >= 300 && response.status < 400) {
+      url = new URL(response.headers.get('location')!, url).href;
+      response = await this.go(url);
+    }
+    return { response, url };
   }
 
   /** The CSRF token of a signed-in page, as its forms carry it. */

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBearerVerifier, signToken } from '../../server/auth/jwt.js';
 import { loadConfig } from '../../server/config.js';
 import { startTestGateway, type TestGateway } from '../kit.js';
+import { HttpSession } from './http-session.js';
 
 /**
  * Sign-in against a real OpenID provider (oidc-provider) on loopback: authorization code with
@@ -21,43 +22,6 @@ const listen = async (server: Server) => {
 async function signingKey(kid: string): Promise<{ jwk: JWK; privateKey: CryptoKey }> {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   return { jwk: { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' }, privateKey: privateKey as CryptoKey };
-}
-
-/** Both origins are 127.0.0.1, so, as in a browser, one cookie jar serves the gateway and the provider. */
-class Browser {
-  private readonly jar = new Map<string, string>();
-  async go(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
-    const headers: Record<string, string> = { cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ') };
-    let body: URLSearchParams | undefined;
-    if (init.form) {
-      body = new URLSearchParams(init.form);
-      headers['content-type'] = 'application/x-www-form-urlencoded';
-      headers['origin'] = new URL(url).origin;
-    }
-    const response = await fetch(url, { method: init.method ?? (body ? 'POST' : 'GET'), redirect: 'manual', headers, ...(body ? { body } : {}) });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const eq = pair!.indexOf('=');
-      const value = pair!.slice(eq + 1);
-      if (!value || /max-age=0|expires=thu, 01 jan 1970/i.test(line)) this.jar.delete(pair!.slice(0, eq));
-      else this.jar.set(pair!.slice(0, eq), value);
-    }
-    return response;
-  }
-  /** Follows redirects like a browser; returns the last response and its URL. */
-  async follow(url: string, init: { form?: Record<string, string> } = {}): Promise<{ response: Response; url: string; seen: string[] }> {
-    const seen = [url];
-    let response = await this.go(url, init);
-    while (response.status >= 300 && response.status < 400) {
-      url = new URL(response.headers.get('location')!, url).href;
-      seen.push(url);
-      response = await this.go(url);
-    }
-    return { response, url, seen };
-  }
-  has(name: string) {
-    return this.jar.has(name);
-  }
 }
 
 const formAction = (html: string, base: string) => new URL(/<form[^>]*action="([^"]+)"/.exec(html)![1]!, base).href;
@@ -105,7 +69,7 @@ afterAll(async () => {
 
 describe('OpenID Connect sign-in', () => {
   it('signs in with code + PKCE at the provider; the session token works on the API', async () => {
-    const browser = new Browser();
+    const browser = new HttpSession(gw.base);
     const start = await browser.go(`${gw.base}/auth/login?return=%2Fmy%2Fgrants`);
     expect(start.status).toBe(303);
     const authorize = new URL(start.headers.get('location')!);
@@ -124,7 +88,7 @@ describe('OpenID Connect sign-in', () => {
     expect(done.response.status).toBe(200);
     const page = await done.response.text();
     expect(page).toContain('an.oidc · Sở Tài chính · Phân tích viên');
-    expect(browser.has('kho_login')).toBe(false);
+    expect(browser.cookies.has('kho_login')).toBe(false);
 
     // GraphiQL's token is the provider's access token, and the API accepts it.
     const query = await (await browser.go(`${gw.base}/query`)).text();
@@ -142,19 +106,19 @@ describe('OpenID Connect sign-in', () => {
   });
 
   it('refuses a callback whose state this browser did not start, and a replayed one', async () => {
-    const victim = new Browser();
+    const victim = new HttpSession(gw.base);
     const start = await victim.go(`${gw.base}/auth/login`);
     const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
     // An attacker's browser brings the victim's state (login CSRF): refused, no session.
-    const attacker = new Browser();
+    const attacker = new HttpSession(gw.base);
     const forged = await attacker.go(`${gw.base}/auth/callback?code=abc&state=${encodeURIComponent(state)}`);
     expect(forged.status).toBe(400);
     expect(await forged.text()).toContain('Không đăng nhập được qua cổng định danh');
-    expect(attacker.has('kho_session')).toBe(false);
+    expect(attacker.cookies.has('kho_session')).toBe(false);
     // The victim's own callback with a made-up code fails at the provider, and the state is spent.
     const bad = await victim.go(`${gw.base}/auth/callback?code=made-up&state=${encodeURIComponent(state)}`);
     expect(bad.status).toBe(400);
-    expect(victim.has('kho_session')).toBe(false);
+    expect(victim.cookies.has('kho_session')).toBe(false);
   });
 });
 
