@@ -1,5 +1,6 @@
 import type { ErrorCode, FaultDetail } from '../../server/errors.js';
 import { isAppError } from '../../server/errors.js';
+import { faultMessage } from '../fault-messages.js';
 import { html, type Html } from '../html.js';
 import type { MessageKey } from '../i18n/index.js';
 import { ConsoleRefusal, type PageContext } from '../web.js';
@@ -54,6 +55,6 @@ export function fieldError(faults: Map<string, string[]>, name: string, ctx: Pag
   if (!list) return { attrs: html``, message: html`` };
   return {
     attrs: html` aria-invalid="true" aria-describedby="err-${name}"`,
-    message: html`<p class="field-error" id="err-${name}">${ctx.i.t('form.invalid')}: ${list.join('; ')}</p>`,
+    message: html`<p class="field-error" id="err-${name}">${ctx.i.t('form.invalid')}: ${list.map((m) => faultMessage(ctx.i, m)).join('; ')}</p>`,
   };
 }

@@ -131,6 +131,21 @@ describe('CSRF', () => {
     expect((await browser.get('/my/requests')).status).toBe(200);
   });
 
+  it('shows the faults of a request at their fields, in the language of the user, and keeps what was typed', async () => {
+    const browser = await signedIn();
+    const far = new Date(Date.now() + 800 * 86_400_000).toISOString().slice(0, 10);
+    const before = await requestCount();
+    const response = await browser.post('/datasets/cong-an.residents/request', { _csrf: await browser.csrf(), purpose: 'ab', justification: 'Giữ lại <nội dung>', until: far });
+    expect(response.status).toBe(400);
+    const page = await response.text();
+    expect(page).toMatch(/<p class="field-error" id="err-fields">Chưa hợp lệ: chọn ít nhất một trường<\/p>/);
+    expect(page).toContain('id="err-purpose">Chưa hợp lệ: nêu căn cứ pháp lý');
+    expect(page).toContain('id="err-until">Chưa hợp lệ: không quá 365 ngày kể từ hôm nay');
+    expect(page).toContain('aria-describedby="err-purpose"');
+    expect(page).toContain('Giữ lại &#60;nội dung&#62;');
+    expect(await requestCount()).toBe(before);
+  });
+
   it('escapes what metadata holds: a dataset title cannot inject markup', async () => {
     const browser = await signedIn();
     const html = await (await browser.get('/?q=dan+cu')).text();
