@@ -6,6 +6,7 @@ import { LOCAL_SOURCE_CREDENTIALS } from '../../server/config.js';
 import { startTestGateway, type TestGateway } from '../kit.js';
 import { PEOPLE_SCHEMA, peopleRows } from '../sample-rows.js';
 import { postgresSource, type TestSource } from '../sources.js';
+import { lowContrastText, unlabelledControls } from './a11y.js';
 import { foreignRequests, launchChromium, recordingContext, screenshot, signInAs } from './browser.js';
 
 /**
@@ -79,6 +80,8 @@ async function visitAll(theme: 'light' | 'dark', lang: 'vi' | 'en', shots: boole
         await page.locator('#verify-result [role=status]').waitFor();
         expect(await page.locator('#verify-result').textContent()).toContain(lang === 'vi' ? 'Chuỗi nhật ký nguyên vẹn' : 'The audit chain is intact');
       }
+      expect(await unlabelledControls(page), `${persona} ${path}`).toEqual([]);
+      expect(await lowContrastText(page), `${persona} ${path} ${theme}`).toEqual([]);
       if (shots) await screenshot(page, `${lang}-${theme}-${persona.split('.')[0]}${path.replace(/[^a-z0-9]+/gi, '-').replace(/-$/, '') || '-catalogue'}`);
     }
     await context.close();
@@ -91,6 +94,14 @@ async function visitAll(theme: 'light' | 'dark', lang: 'vi' | 'en', shots: boole
 const allCombinations = process.env['CONSOLE_SHOTS'] === 'all';
 
 describe('every page in Chromium', () => {
+  it('has checks that find unlabelled controls and faint text', async () => {
+    const page = await browser.newPage();
+    await page.setContent('<p style="color:#aaa">faint</p><p>fine</p><div style="background:#222"><span style="color:#333">dark</span></div><input name="x"><label>ok <input name="y"></label>');
+    expect(await lowContrastText(page)).toEqual([expect.stringContaining('"faint"'), expect.stringContaining('"dark"')]);
+    expect(await unlabelledControls(page)).toEqual(['input[name=x]']);
+    await page.close();
+  });
+
   it('loads in Vietnamese, light, from the gateway alone', async () => visitAll('light', 'vi', true));
   it('loads in English, dark', async () => visitAll('dark', 'en', true));
   it.runIf(allCombinations)('loads in Vietnamese, dark, and in English, light', async () => {
