@@ -3,7 +3,7 @@ import { parse as parseCookies, serialize as serializeCookie, type SerializeOpti
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { GatewayServices } from '../schema/context.js';
 import type { Principal } from '../server/auth/principal.js';
-import { isAppError, type AppError } from '../server/errors.js';
+import { isAppError } from '../server/errors.js';
 import type { Logger } from '../server/logger.js';
 import type { Html } from './html.js';
 import { i18n, isLang, type I18n, type Lang } from './i18n/index.js';
@@ -73,9 +73,11 @@ export function langOf(req: Request): Lang {
   return isLang(chosen) ? chosen : 'vi';
 }
 
+export const isTheme = (value: unknown): value is Theme => typeof value === 'string' && (THEMES as readonly string[]).includes(value);
+
 export function themeOf(req: Request): Theme {
   const chosen = cookiesOf(req)[THEME_COOKIE];
-  return (THEMES as readonly string[]).includes(chosen ?? '') ? (chosen as Theme) : 'auto';
+  return isTheme(chosen) ? chosen : 'auto';
 }
 
 /** The origin state changes must come from: the configured public URL, else this request's own host. */
@@ -110,7 +112,7 @@ export function csrfMatches(req: Request, session: Session): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export type PageResult = Html | { redirect: string } | { status: number; body: Html } | null;
+export type PageResult = Html | { redirect: string } | { status: number; body: Html };
 
 export class ConsoleRefusal extends Error {
   constructor(
@@ -178,9 +180,7 @@ export function makePage(
 
 function send(res: Response, result: PageResult): void {
   if (res.headersSent) return;
-  if (result === null) {
-    res.status(204).end();
-  } else if ('redirect' in result) {
+  if ('redirect' in result) {
     res.redirect(303, result.redirect);
   } else if ('status' in result) {
     res.status(result.status).type('html').send(result.body.text);
@@ -188,8 +188,6 @@ function send(res: Response, result: PageResult): void {
     res.type('html').send(result.text);
   }
 }
-
-export const appErrorOf = (error: unknown): AppError | null => (isAppError(error) ? error : null);
 
 /** Form fields of a urlencoded body: a string, or the strings of a repeated field. */
 export function field(req: Request, name: string): string {

@@ -6,7 +6,7 @@ import { html, localPath } from '../html.js';
 import { isLang } from '../i18n/index.js';
 import { PERSONAS, personaById } from '../personas.js';
 import { alertBox, departmentName, roleLabels, shell } from '../views/layout.js';
-import { ConsoleRefusal, cookiesOf, field, LANG_COOKIE, LOGIN_COOKIE, ownOrigin, query, THEME_COOKIE, THEMES, type ConsoleCookies, type ConsoleDeps, type PageContext } from '../web.js';
+import { ConsoleRefusal, cookiesOf, field, LANG_COOKIE, LOGIN_COOKIE, ownOrigin, isTheme, query, THEME_COOKIE, type ConsoleCookies, type ConsoleDeps, type PageContext } from '../web.js';
 import type { Pages } from './pages.js';
 
 const YEAR = 365 * 86_400;
@@ -124,7 +124,7 @@ export function authPages(router: Router, page: Pages, deps: ConsoleDeps, cookie
       const lang = field(ctx.req, 'lang');
       const theme = field(ctx.req, 'theme');
       if (isLang(lang)) cookies.set(ctx.res, LANG_COOKIE, lang, cookies.options(YEAR));
-      if ((THEMES as readonly string[]).includes(theme)) cookies.set(ctx.res, THEME_COOKIE, theme, cookies.options(YEAR));
+      if (isTheme(theme)) cookies.set(ctx.res, THEME_COOKIE, theme, cookies.options(YEAR));
       return { redirect: localPath(field(ctx.req, 'return')) };
     }),
   );

@@ -3,7 +3,7 @@ import { hasRole, isAdmin } from '../../server/auth/principal.js';
 import { CLASSIFICATIONS, UPDATE_FREQUENCIES, type Dataset, type DatasetInput } from '../../server/catalogue/dataset.js';
 import { MASK_STRATEGIES } from '../../server/catalogue/record-schema.js';
 import type { Config } from '../../server/config.js';
-import { forbidden, notFound } from '../../server/errors.js';
+import { badInput, forbidden, notFound } from '../../server/errors.js';
 import { html, type Html } from '../html.js';
 import { commaList, FIELD_TYPES, linksOfRows, parseJsonField, rowsOfFields, schemaOfRows, type FieldRow } from '../schema-form.js';
 import { errorBox, faultsByField, fieldError } from '../views/errors.js';
@@ -96,7 +96,9 @@ export function publisherPages(router: Router, page: Pages, deps: ConsoleDeps, c
   /** The catalogue input of a form; JSON that does not parse is a fault at its field. */
   function inputOf(v: FormValues, department: string): Omit<DatasetInput, 'slug'> {
     const credential = config.sourceCredentials[v.credential];
-    const options = { ...(parseJsonField(v.connectorOptions || '{}', 'connector.options') as Record<string, unknown>), credentials: v.credential };
+    const given = parseJsonField(v.connectorOptions || '{}', 'connector.options');
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) throw badInput('Connector options must be a JSON object.', [{ path: 'input.connector.options', message: 'must be a JSON object' }]);
+    const options = { ...given, credentials: v.credential };
     const recordSchema = v.schemaSource === 'json' ? parseJsonField(v.schemaJson, 'recordSchema') : schemaOfRows(v.rows);
     const input: Record<string, unknown> = {
       title: v.title, description: v.description, classification: v.classification, themes: commaList(v.themes), keywords: commaList(v.keywords),

@@ -64,9 +64,11 @@ describe('publisher pages', () => {
     expect(page).toContain('value="Nhân khẩu thử nghiệm"');
     expect(await gw.catalogue.getUnchecked('cong-an.people')).toBeNull();
 
-    const badJson = await publisher.post('/publish/new', datasetForm(csrf, { connectorOptions: '{not json' }));
-    expect(badJson.status).toBe(400);
-    expect(await badJson.text()).toContain('id="err-connector"');
+    for (const connectorOptions of ['{not json', '["table"]', '"people"']) {
+      const badJson = await publisher.post('/publish/new', datasetForm(csrf, { connectorOptions }));
+      expect(badJson.status).toBe(400);
+      expect(await badJson.text()).toContain('id="err-connector"');
+    }
 
     const made = await publisher.post('/publish/new', datasetForm(csrf));
     expect(made.status).toBe(303);
