@@ -31,6 +31,8 @@ export interface PendingLogin {
 }
 
 const LOGIN_TTL_MS = 10 * 60_000;
+/** Expired sessions and sign-ins are swept at most this often, where no TTL index does it. */
+const SWEEP_EVERY_MS = 60_000;
 /** lastSeenAt is written at most this often, so a page view is not always a write. */
 const TOUCH_EVERY_MS = 60_000;
 
@@ -41,11 +43,12 @@ export const randomToken = () => randomBytes(32).toString('base64url');
  * Sessions in the catalogue database, so every gateway replica sees the same ones. Only a
  * digest of the cookie's value is stored: a copy of the collection signs nobody in. Expired
  * sessions are refused on read and deleted then; a TTL index clears the rest where the server
- * has one (mongo-java-server ignores it, the read check does not depend on it).
+ * has one, and writes sweep them once a minute where it has not (mongo-java-server).
  */
 export class SessionStore {
   private readonly sessions: Collection<SessionDocument>;
   private readonly logins: Collection<PendingLogin & { _id: string }>;
+  private lastSweep = 0;
 
   constructor(
     db: Db,
@@ -65,6 +68,7 @@ export class SessionStore {
     const id = randomToken();
     const now = new Date();
     const session: Session = { ...withoutUndefined(fields), csrf: randomToken(), createdAt: now, lastSeenAt: now, expiresAt: new Date(now.getTime() + this.limits.maxSeconds * 1000) };
+    await this.sweep();
     await this.sessions.insertOne({ _id: digest(id), ...session });
     return { id, session };
   }
@@ -90,11 +94,20 @@ export class SessionStore {
     await this.sessions.updateOne({ _id: digest(id) }, { $set: { apiToken: token, apiTokenExpiresAt: expiresAt } });
   }
 
+  private async sweep(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastSweep < SWEEP_EVERY_MS) return;
+    this.lastSweep = now;
+    await this.sessions.deleteMany({ $or: [{ expiresAt: { $lte: new Date(now) } }, { lastSeenAt: { $lt: new Date(now - this.limits.idleSeconds * 1000) } }] });
+    await this.logins.deleteMany({ createdAt: { $lt: new Date(now - LOGIN_TTL_MS) } });
+  }
+
   async destroy(id: string | undefined): Promise<void> {
     if (id && id.length <= 100) await this.sessions.deleteOne({ _id: digest(id) });
   }
 
   async saveLogin(state: string, login: Omit<PendingLogin, 'createdAt'>): Promise<void> {
+    await this.sweep();
     await this.logins.insertOne({ _id: digest(state), ...login, createdAt: new Date() });
   }
 

@@ -147,6 +147,10 @@ describe('every page in Chromium', () => {
   it('switches language from the header and remembers it', async () => {
     const { context, requests } = await recordingContext(browser);
     const page = await context.newPage();
+    await page.goto(`${gw.base}/auth/sign-in`);
+    expect(await unlabelledControls(page)).toEqual([]);
+    expect(await lowContrastText(page)).toEqual([]);
+    await screenshot(page, 'vi-light-sign-in');
     await signInAs(page, gw.base, 'analyst.tai-chinh');
     expect(await page.locator('h1').textContent()).toBe('Danh mục dữ liệu');
     await page.getByLabel('Ngôn ngữ').selectOption('en');

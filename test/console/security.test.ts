@@ -81,6 +81,16 @@ describe('console sessions', () => {
     expect((await old.get('/my/requests')).status).toBe(303);
   });
 
+  it('sweeps sessions that ended unread, on any MongoDB', async () => {
+    const gone = await signedIn();
+    const key = createHash('sha256').update(gone.cookies.get('kho_session')!).digest('base64url') as never;
+    await gw.db.collection('console_sessions').updateOne({ _id: key }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    // Another process's sweep (a fresh store over the same database) removes it without its cookie ever coming back.
+    const { SessionStore } = await import('../../console/session-store.js');
+    await new SessionStore(gw.db, { idleSeconds: 1800, maxSeconds: 3600 }).create({ principal: { id: 'x', department: 'y-te', roles: ['analyst'] }, via: 'dev' });
+    expect(await gw.db.collection('console_sessions').countDocuments({ _id: key })).toBe(0);
+  });
+
   it('gives a new session id at every sign-in (no fixation)', async () => {
     const browser = await signedIn();
     const first = browser.cookies.get('kho_session');
