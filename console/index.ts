@@ -62,7 +62,8 @@ export async function createConsole(services: GatewayServices & { db: Db; logger
   }
   return {
     router,
-    /** GraphiQL at /graphql, from the same installed assets, with an empty token for the user to fill. */
-    renderGraphiQL: () => graphiqlPage('GraphiQL — Kho dữ liệu dùng chung', 'vi', { url: '/graphql', headers: { Authorization: 'Bearer <token>' }, query: GRAPHIQL_QUERY }).text,
+    /** GraphiQL at /graphql, from the same installed assets, with yoga's default query and a token for the user to fill. */
+    renderGraphiQL: (options?: { defaultQuery?: string }) =>
+      graphiqlPage('GraphiQL — Kho dữ liệu dùng chung', 'vi', { url: '/graphql', headers: { Authorization: 'Bearer <token>' }, query: options?.defaultQuery ?? GRAPHIQL_QUERY }).text,
   };
 }

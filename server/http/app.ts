@@ -27,7 +27,7 @@ export interface AppDeps extends GatewayServices {
   /** Whether every published dataset has its typed part; one left out degrades, never stops, the API. */
   schemaStatus: () => { ok: boolean; leftOut: unknown[] };
   /** The web console's routes (pages, sign-in, assets) and the GraphiQL page built from its assets. */
-  console?: { router: express.Router; renderGraphiQL: () => string };
+  console?: { router: express.Router; renderGraphiQL: (options?: { defaultQuery?: string }) => string };
 }
 
 type ServerContext = { req: Request; res: Response };

@@ -184,6 +184,39 @@ describe('CSRF', () => {
   });
 });
 
+describe('steward decisions', () => {
+  it('shows faults of an approval at their fields and changes nothing; a rejection needs a reason and reaches the analyst', async () => {
+    const analyst = await signedIn('analyst.y-te');
+    expect((await analyst.post('/datasets/cong-an.residents/request', { _csrf: await analyst.csrf(), fields: ['district', 'birthYear'], purpose: 'Thống kê tiêm chủng', until: until() })).status).toBe(303);
+    const request = (await gw.access.requests.findOne({ requesterId: 'analyst.y-te', status: 'PENDING' }))!;
+    const steward = await signedIn('steward.cong-an');
+    const csrf = await steward.csrf('/steward/inbox');
+    const later = new Date(Date.now() + 40 * 86_400_000).toISOString().slice(0, 10);
+    const bad = await steward.post(`/steward/requests/${request._id}/approve`, { _csrf: csrf, fields: ['district'], until: later, maxRows: '0', rowFilterJson: '{"district": {"$ne": 1}}' });
+    expect(bad.status).toBe(400);
+    const page = await bad.text();
+    for (const id of ['err-until', 'err-maxRows', 'err-rowFilter']) expect(page).toContain(`id="${id}"`);
+    expect(page).toContain('chỉ được sớm hơn ngày được yêu cầu');
+    expect((await gw.access.requests.findOne({ _id: request._id }))!.status).toBe('PENDING');
+    expect(await gw.access.grants.countDocuments({ requestId: request._id })).toBe(0);
+
+    const noReason = await steward.post(`/steward/requests/${request._id}/reject`, { _csrf: csrf, reason: '  ' });
+    expect(noReason.status).toBe(400);
+    expect(await noReason.text()).toContain('id="err-reason"');
+    expect((await steward.post(`/steward/requests/${request._id}/reject`, { _csrf: csrf, reason: 'Mục đích chưa đủ căn cứ' })).status).toBe(303);
+    const mine = await (await analyst.get('/my/requests')).text();
+    expect(mine).toContain('Bị từ chối');
+    expect(mine).toContain('Mục đích chưa đủ căn cứ');
+  });
+
+  it('keeps another department\'s requests out of a steward\'s reach', async () => {
+    const request = (await gw.access.requests.findOne({ requesterId: 'analyst.y-te' }))!;
+    const other = await signedIn('steward.y-te');
+    const refused = await other.get(`/steward/requests/${request._id}`);
+    expect(refused.status).toBe(404);
+  });
+});
+
 describe('the development sign-in in production', () => {
   const production = {
     NODE_ENV: 'production',
