@@ -3,7 +3,7 @@ import { isAdmin } from '../../server/auth/principal.js';
 import { forbidden } from '../../server/errors.js';
 import { verifyAuditFor } from '../../server/governance/audit-access.js';
 import { html, type Html } from '../html.js';
-import { errorBox, faultsByField, fieldError } from '../views/errors.js';
+import { errorBox, faultsByField, fieldError, statusOf } from '../views/errors.js';
 import { alertBox, shell } from '../views/layout.js';
 import { field, query, type ConsoleDeps, type SignedInContext } from '../web.js';
 import type { Pages } from './pages.js';
@@ -53,7 +53,7 @@ export function adminPages(router: Router, page: Pages, deps: ConsoleDeps) {
         await deps.catalogue.createDepartment(ctx.principal, { code: create.code, name: create.name, ...(create.nameEn.trim() ? { nameEn: create.nameEn } : {}) });
         return { redirect: '/admin?done=created' };
       } catch (error) {
-        return { status: 400, body: await adminPage(ctx, { error, create }) };
+        return { status: statusOf(error), body: await adminPage(ctx, { error, create }) };
       }
     }),
   );
@@ -65,7 +65,7 @@ export function adminPages(router: Router, page: Pages, deps: ConsoleDeps) {
         await deps.catalogue.renameDepartment(ctx.principal, String(ctx.req.params['code']), { name: field(ctx.req, 'name'), nameEn: field(ctx.req, 'nameEn') || null });
         return { redirect: '/admin?done=renamed' };
       } catch (error) {
-        return { status: 400, body: await adminPage(ctx, { error }) };
+        return { status: statusOf(error), body: await adminPage(ctx, { error }) };
       }
     }),
   );

@@ -4,7 +4,7 @@ import { CLASSIFICATIONS, type Dataset } from '../../server/catalogue/dataset.js
 import { badInput, notFound } from '../../server/errors.js';
 import { defaultMask } from '../../server/governance/masks.js';
 import { html, type Html } from '../html.js';
-import { errorBox, faultsByField, fieldError } from '../views/errors.js';
+import { errorBox, faultsByField, fieldError, statusOf } from '../views/errors.js';
 import { cell, classificationPill, descriptionOf, endOfDay, isoDay, maskLabel, statusPill, titleOf } from '../views/format.js';
 import { alertBox, departmentName, shell } from '../views/layout.js';
 import { field, fieldList, query, queryList, type ConsoleDeps, type PageContext, type SignedInContext } from '../web.js';
@@ -225,7 +225,7 @@ export function cataloguePages(router: Router, page: Pages, deps: ConsoleDeps) {
         const request = await deps.access.requestAccess(ctx.principal, { datasetId: d.id, fields: values.fields, purpose: values.purpose, justification: values.justification || null, until });
         return { redirect: `/my/requests?created=${encodeURIComponent(request._id)}` };
       } catch (error) {
-        return { status: 400, body: await requestForm(ctx, d, values, error) };
+        return { status: statusOf(error), body: await requestForm(ctx, d, values, error) };
       }
     }),
   );

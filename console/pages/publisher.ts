@@ -6,7 +6,7 @@ import type { Config } from '../../server/config.js';
 import { badInput, forbidden, notFound } from '../../server/errors.js';
 import { html, type Html } from '../html.js';
 import { commaList, FIELD_TYPES, linksOfRows, parseJsonField, rowsOfFields, schemaOfRows, type FieldRow } from '../schema-form.js';
-import { errorBox, faultsByField, fieldError } from '../views/errors.js';
+import { errorBox, faultsByField, fieldError, statusOf } from '../views/errors.js';
 import { classificationPill, statusPill, titleOf } from '../views/format.js';
 import { alertBox, shell } from '../views/layout.js';
 import { field, fieldList, query, type ConsoleDeps, type SignedInContext } from '../web.js';
@@ -195,7 +195,7 @@ export function publisherPages(router: Router, page: Pages, deps: ConsoleDeps, c
         const d = await deps.catalogue.register(ctx.principal, { slug: v.slug, ...inputOf(v, ctx.principal.department) });
         return { redirect: `/publish/${encodeURIComponent(d.id)}?done=registered` };
       } catch (error) {
-        return { status: 400, body: await formPage(ctx, null, v, error) };
+        return { status: statusOf(error), body: await formPage(ctx, null, v, error) };
       }
     }),
   );
@@ -219,7 +219,7 @@ export function publisherPages(router: Router, page: Pages, deps: ConsoleDeps, c
         await deps.catalogue.update(ctx.principal, d.id, inputOf(v, d.department));
         return { redirect: `/publish/${encodeURIComponent(d.id)}?done=saved` };
       } catch (error) {
-        return { status: 400, body: await formPage(ctx, d, v, error) };
+        return { status: statusOf(error), body: await formPage(ctx, d, v, error) };
       }
     }),
   );

@@ -10,7 +10,7 @@ import { defaultMask } from '../../server/governance/masks.js';
 import { html, type Html } from '../html.js';
 import type { MessageKey } from '../i18n/index.js';
 import { filterRows, OPERATORS, rowFilterFromForm, type FilterRow } from '../row-filter.js';
-import { errorBox, faultsByField, fieldError } from '../views/errors.js';
+import { errorBox, faultsByField, fieldError, statusOf } from '../views/errors.js';
 import { endOfDay, isoDay, maskLabel } from '../views/format.js';
 import { DAY_MS, grantsTable, isLive, requestsTable } from '../views/governance.js';
 import { alertBox, departmentName, shell } from '../views/layout.js';
@@ -180,7 +180,7 @@ export function stewardPages(router: Router, page: Pages, deps: ConsoleDeps) {
         await deps.access.approve(ctx.principal, request._id, { fields, masks: chosenMasks, rowFilter, until: earlier, maxRows, note: values.note || null });
         return { redirect: '/steward/inbox?decided=approved' };
       } catch (error) {
-        return { status: 400, body: await decisionPage(ctx, request, dataset, values, error) };
+        return { status: statusOf(error), body: await decisionPage(ctx, request, dataset, values, error) };
       }
     }),
   );
@@ -195,7 +195,7 @@ export function stewardPages(router: Router, page: Pages, deps: ConsoleDeps) {
         await deps.access.reject(ctx.principal, request._id, reason);
         return { redirect: '/steward/inbox?decided=rejected' };
       } catch (error) {
-        return { status: 400, body: await decisionPage(ctx, request, dataset, { ...defaults(request, dataset), reason }, error, true) };
+        return { status: statusOf(error), body: await decisionPage(ctx, request, dataset, { ...defaults(request, dataset), reason }, error, true) };
       }
     }),
   );

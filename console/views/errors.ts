@@ -28,6 +28,9 @@ export function errorBox(ctx: PageContext, error: unknown): { status: number; bo
   return { status: 500, box: alertBox('error', i.t('error.unexpected.title'), [i.t('error.unexpected.next')]) };
 }
 
+/** The HTTP status a form shown again with its error answers with. */
+export const statusOf = (error: unknown): number => (isAppError(error) ? error.status : 500);
+
 export async function renderError(ctx: PageContext, error: unknown): Promise<{ status: number; body: Html }> {
   const { status, box } = errorBox(ctx, error);
   // htmx swaps only 2xx answers: a fragment's error is shown where the fragment would have been.
