@@ -82,6 +82,34 @@ export interface Config {
     /** Published datasets given a typed field under `data`; `records` serves every one. */
     dataSchemaMaxDatasets: number;
   };
+  /** The web console at `/` and its sign-in at `/auth/…`. */
+  console: {
+    enabled: boolean;
+    /** The origin browsers reach the console at; state changes must come from it. Unset: the request's own host. */
+    publicUrl?: string;
+    /** The development sign-in with sample personas; never in production. */
+    devSignIn: boolean;
+    sessionIdleSeconds: number;
+    sessionMaxSeconds: number;
+  };
+  /** The province's OpenID Connect provider: console sign-in, and access tokens the API accepts. */
+  oidc?: OidcConfig;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  /** Unset: a public client, PKCE alone. */
+  clientSecret?: string;
+  scopes: string;
+  /** Claim (dotted path, e.g. `realm_access.roles`) holding the department code. */
+  departmentClaim: string;
+  /** Claim (dotted path) holding the roles; values other than the platform's roles are ignored. */
+  rolesClaim: string;
+  /** `aud` required of access tokens the API accepts from the issuer. */
+  apiAudience: string;
+  /** Plain-http issuers, for a provider on loopback in tests and development; refused in production. */
+  allowInsecure: boolean;
 }
 
 const envSchema = {
@@ -130,6 +158,18 @@ const envSchema = {
     ACCESS_MAX_DAYS: { type: 'integer', minimum: 1, maximum: 3650, default: 365 },
     STEWARD_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
     SOURCE_BREAKER_HALF_OPEN_MS: { type: 'integer', minimum: 100, default: 10_000 },
+    CONSOLE_ENABLED: { type: 'boolean', default: true },
+    CONSOLE_PUBLIC_URL: { type: 'string', pattern: '^https?://[^/\\s]+$' },
+    CONSOLE_DEV_SIGN_IN: { type: 'boolean' },
+    SESSION_IDLE_MINUTES: { type: 'integer', minimum: 1, maximum: 1440, default: 30 },
+    SESSION_MAX_HOURS: { type: 'integer', minimum: 1, maximum: 168, default: 12 },
+    OIDC_ISSUER: { type: 'string', pattern: '^https?://[^\\s]+$' },
+    OIDC_CLIENT_ID: { type: 'string', minLength: 1 },
+    OIDC_CLIENT_SECRET: { type: 'string', minLength: 1 },
+    OIDC_SCOPES: { type: 'string', pattern: '^openid( [A-Za-z0-9_:.-]+)*$', default: 'openid profile' },
+    OIDC_DEPARTMENT_CLAIM: { type: 'string', pattern: '^[A-Za-z0-9_:-]+(\\.[A-Za-z0-9_:-]+)*$', default: 'dept' },
+    OIDC_ROLES_CLAIM: { type: 'string', pattern: '^[A-Za-z0-9_:-]+(\\.[A-Za-z0-9_:-]+)*$', default: 'roles' },
+    OIDC_API_AUDIENCE: { type: 'string', minLength: 1 },
   },
 } as const;
 
@@ -178,6 +218,18 @@ interface ValidatedEnv {
   ACCESS_MAX_DAYS: number;
   STEWARD_WEBHOOK_URL?: string;
   SOURCE_BREAKER_HALF_OPEN_MS: number;
+  CONSOLE_ENABLED: boolean;
+  CONSOLE_PUBLIC_URL?: string;
+  CONSOLE_DEV_SIGN_IN?: boolean;
+  SESSION_IDLE_MINUTES: number;
+  SESSION_MAX_HOURS: number;
+  OIDC_ISSUER?: string;
+  OIDC_CLIENT_ID?: string;
+  OIDC_CLIENT_SECRET?: string;
+  OIDC_SCOPES: string;
+  OIDC_DEPARTMENT_CLAIM: string;
+  OIDC_ROLES_CLAIM: string;
+  OIDC_API_AUDIENCE?: string;
 }
 
 /**
@@ -324,6 +376,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     callerQueries: { running: v.SOURCE_MAX_QUERIES_PER_CALLER, waiting: v.SOURCE_MAX_WAITING_PER_CALLER },
     export: { maxPerCaller: v.EXPORT_MAX_PER_CALLER, maxConcurrent: v.EXPORT_MAX_CONCURRENT, idleTimeoutMs: v.EXPORT_IDLE_TIMEOUT_MS },
     governance: { auditSecret, maskSecret, cursorSecret, auditEnabled: v.AUDIT_ENABLED, maxAccessDays: v.ACCESS_MAX_DAYS },
+    console: {
+      enabled: v.CONSOLE_ENABLED,
+      devSignIn: v.CONSOLE_DEV_SIGN_IN ?? nodeEnv !== 'production',
+      sessionIdleSeconds: v.SESSION_IDLE_MINUTES * 60,
+      sessionMaxSeconds: v.SESSION_MAX_HOURS * 3600,
+    },
     limits: {
       maxBodyBytes: v.MAX_BODY_BYTES,
       maxDepth: v.QUERY_MAX_DEPTH,
@@ -338,7 +396,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (v.MONGODB_URI) config.mongoUri = v.MONGODB_URI;
   if (v.STEWARD_WEBHOOK_URL) config.governance.webhookUrl = v.STEWARD_WEBHOOK_URL;
   if (v.METRICS_TOKEN) config.metricsToken = v.METRICS_TOKEN;
+  Object.assign(config, consoleConfig(v));
+  if (v.CONSOLE_PUBLIC_URL) config.console.publicUrl = v.CONSOLE_PUBLIC_URL;
   if (secret) config.jwt.secret = secret;
   if (publicKey) config.jwt.publicKey = publicKey;
   return config;
+}
+
+/**
+ * The console's public URL and identity provider. In production a console needs both (the
+ * development sign-in is refused there), and the provider must be reached over https.
+ */
+function consoleConfig(v: ValidatedEnv): Pick<Config, 'oidc'> {
+  const production = v.NODE_ENV === 'production';
+  const out: Pick<Config, 'oidc'> = {};
+  if (v.OIDC_ISSUER || v.OIDC_CLIENT_ID) {
+    if (!v.OIDC_ISSUER || !v.OIDC_CLIENT_ID) throw new ConfigError('OIDC_ISSUER and OIDC_CLIENT_ID go together.');
+    if (production && !v.OIDC_ISSUER.startsWith('https://')) throw new ConfigError('OIDC_ISSUER must be an https URL in production.');
+    const oidc: OidcConfig = {
+      issuer: v.OIDC_ISSUER,
+      clientId: v.OIDC_CLIENT_ID,
+      scopes: v.OIDC_SCOPES,
+      departmentClaim: v.OIDC_DEPARTMENT_CLAIM,
+      rolesClaim: v.OIDC_ROLES_CLAIM,
+      apiAudience: v.OIDC_API_AUDIENCE ?? v.OIDC_CLIENT_ID,
+      allowInsecure: !production && v.OIDC_ISSUER.startsWith('http://'),
+    };
+    if (v.OIDC_CLIENT_SECRET) oidc.clientSecret = v.OIDC_CLIENT_SECRET;
+    out.oidc = oidc;
+  }
+  if (production && v.CONSOLE_ENABLED) {
+    if (v.CONSOLE_DEV_SIGN_IN) throw new ConfigError('CONSOLE_DEV_SIGN_IN is for development only and refused in production.');
+    if (!out.oidc) throw new ConfigError('Refusing to start the console in production without OIDC_ISSUER and OIDC_CLIENT_ID (or set CONSOLE_ENABLED=false).');
+    if (!v.CONSOLE_PUBLIC_URL?.startsWith('https://')) throw new ConfigError('Refusing to start the console in production without an https CONSOLE_PUBLIC_URL.');
+  }
+  return out;
 }

@@ -10,6 +10,7 @@ import { AccessService } from './governance/access-service.js';
 import { AuditLog, type AuditEntry } from './audit/audit-log.js';
 import { webhookNotifier } from './governance/webhook.js';
 import type { Config } from './config.js';
+import { createConsole } from '../console/index.js';
 import { buildApp } from './http/app.js';
 import type { Logger } from './logger.js';
 
@@ -42,7 +43,9 @@ export async function createGateway(config: Config, logger: Logger, db: Db) {
   const health = new SourceHealth(catalogue, sources, config.sourceTimeoutMs, logger);
   const schema = new LiveSchema(catalogue, config.limits.dataSchemaMaxDatasets, logger);
   await schema.current();
+  const webConsole = await createConsole({ config, logger, db, catalogue, records, health, access, auditLog });
   const { app, metrics } = buildApp({
+    console: webConsole,
     config,
     logger,
     catalogue,

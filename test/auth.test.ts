@@ -121,7 +121,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', ...own, CURSOR_SECRET: undefined })).toThrow(/CURSOR_SECRET/);
     expect(() => loadConfig({ NODE_ENV: 'production', ...own, SOURCE_CREDENTIALS: undefined })).toThrow(/without SOURCE_CREDENTIALS/);
     expect(() => loadConfig({ NODE_ENV: 'production', ...own, AUDIT_ENABLED: 'false' })).toThrow(/measurement only/);
-    expect(loadConfig({ NODE_ENV: 'production', ...own }).nodeEnv).toBe('production');
+    // The console needs an identity provider in production (test/console/security.test.ts); without one it must be switched off.
+    expect(() => loadConfig({ NODE_ENV: 'production', ...own })).toThrow(/OIDC_ISSUER/);
+    expect(loadConfig({ NODE_ENV: 'production', ...own, CONSOLE_ENABLED: 'false' }).nodeEnv).toBe('production');
   });
 
   it('names each invalid variable', () => {

@@ -1,6 +1,7 @@
 import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { createRemoteJWKSet, decodeJwt, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import jwt from 'jsonwebtoken';
-import type { Config } from '../config.js';
+import type { Config, OidcConfig } from '../config.js';
 import { unauthenticated } from '../errors.js';
 import { ROLES, type Principal, type Role } from './principal.js';
 
@@ -83,6 +84,95 @@ function verifyUncached(token: string, config: JwtConfig, now: number): { princi
     throw unauthenticated(`Invalid token: claim roles must be a list of ${ROLES.join(', ')}.`);
   }
   return { principal: { id: sub, department: dept, roles: [...new Set(roles)] }, exp: payload.exp };
+}
+
+/** The value at a dotted claim path (`realm_access.roles`), or undefined. */
+export function claimAt(claims: Record<string, unknown>, path: string): unknown {
+  let value: unknown = claims;
+  for (const key of path.split('.')) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, key)) return undefined;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return value;
+}
+
+/**
+ * The principal an identity provider's claims describe, by the configured claim paths. A
+ * provider carries many roles of its own: only the platform's are kept, and none is a refusal.
+ */
+export function principalFromClaims(claims: Record<string, unknown>, oidc: Pick<OidcConfig, 'departmentClaim' | 'rolesClaim'>): Principal {
+  const sub = claims['sub'];
+  const dept = claimAt(claims, oidc.departmentClaim);
+  const given = claimAt(claims, oidc.rolesClaim);
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw unauthenticated('Invalid token: claim sub is required.');
+  if (typeof dept !== 'string' || !DEPARTMENT_CODE.test(dept)) throw unauthenticated(`Invalid token: claim ${oidc.departmentClaim} must be a department code.`);
+  const list = typeof given === 'string' ? given.split(' ') : Array.isArray(given) ? given : [];
+  const roles = [...new Set(list.filter((r): r is Role => typeof r === 'string' && (ROLES as readonly string[]).includes(r)))];
+  if (roles.length === 0) throw unauthenticated(`Invalid token: claim ${oidc.rolesClaim} names none of ${ROLES.join(', ')}.`);
+  return { id: sub, department: dept, roles };
+}
+
+/** Verifies a bearer token of any accepted kind into its principal. */
+export type BearerVerifier = (token: string) => Promise<Principal>;
+
+const ISSUER_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+/**
+ * Local tokens (HS256 or the configured public key) and, when an identity provider is
+ * configured, its access tokens, verified against its JWKS. The JWKS address comes from the
+ * provider's discovery document, read once; jose refetches the key set when a token names a
+ * key it does not hold (a rotation), at most once per `jwksCooldownMs`.
+ */
+export function createBearerVerifier(config: Pick<Config, 'jwt' | 'oidc'>, options: { jwksCooldownMs?: number } = {}): BearerVerifier {
+  const oidc = config.oidc;
+  if (!oidc) return async (token) => verifyToken(token, config.jwt);
+  let keySet: Promise<ReturnType<typeof createRemoteJWKSet>> | null = null;
+  const jwks = () => {
+    keySet ??= discoverJwksUri(oidc).then((uri) => createRemoteJWKSet(uri, { cooldownDuration: options.jwksCooldownMs ?? 30_000, timeoutDuration: 5000 }));
+    // A provider down at the first token must not be remembered as down for good.
+    keySet.catch(() => (keySet = null));
+    return keySet;
+  };
+  return async (token) => {
+    let unverified: JWTPayload;
+    try {
+      unverified = decodeJwt(token);
+    } catch {
+      throw unauthenticated('Invalid token: not a JWT.');
+    }
+    if (unverified.iss !== oidc.issuer) return verifyToken(token, config.jwt);
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, await jwks(), {
+        issuer: oidc.issuer,
+        audience: oidc.apiAudience,
+        algorithms: ISSUER_ALGORITHMS,
+        clockTolerance: config.jwt.clockToleranceSeconds,
+        requiredClaims: ['exp', 'sub'],
+        maxTokenAge: config.jwt.maxLifetimeSeconds,
+      }));
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw unauthenticated('Token expired.');
+      if (error instanceof joseErrors.JOSEError) throw unauthenticated(`Invalid token: ${error.code}.`);
+      throw unauthenticated('Invalid token: the identity provider\'s keys could not be read.');
+    }
+    const now = Math.floor(Date.now() / 1000);
+    if ((payload.exp ?? 0) - now > config.jwt.maxLifetimeSeconds + config.jwt.clockToleranceSeconds) {
+      throw unauthenticated(`Invalid token: expiry (exp) is more than the maximum lifetime of ${config.jwt.maxLifetimeSeconds} seconds away.`);
+    }
+    return principalFromClaims(payload, oidc);
+  };
+}
+
+async function discoverJwksUri(oidc: OidcConfig): Promise<URL> {
+  const response = await fetch(new URL('.well-known/openid-configuration', oidc.issuer.endsWith('/') ? oidc.issuer : `${oidc.issuer}/`), { signal: AbortSignal.timeout(5000), redirect: 'error' });
+  if (!response.ok) throw new Error(`discovery answered ${response.status}`);
+  const document: unknown = await response.json();
+  const uri = typeof document === 'object' && document !== null ? (document as Record<string, unknown>)['jwks_uri'] : undefined;
+  if (typeof uri !== 'string') throw new Error('discovery has no jwks_uri');
+  const url = new URL(uri);
+  if (url.protocol !== 'https:' && !oidc.allowInsecure) throw new Error('jwks_uri is not https');
+  return url;
 }
 
 export function bearerToken(header: string | null | undefined): string {

@@ -132,6 +132,33 @@ export class CatalogueService {
     this.departmentCache = null;
   }
 
+  /** A new department (admin only); an existing code is CONFLICT. */
+  async createDepartment(principal: Principal, given: Department): Promise<Department> {
+    if (!may.administer(principal)) throw forbidden('Only an admin may create departments.');
+    const department = departmentFaults(given, true);
+    try {
+      await this.departments.insertOne({ _id: department.code, ...department });
+    } catch (error) {
+      if (error instanceof MongoServerError && error.code === 11000) throw conflict(`Department ${department.code} already exists.`);
+      throw error;
+    }
+    this.departmentCache = null;
+    await this.audit(auditEntry(principal, 'department.create', null, { detail: { code: department.code, name: department.name } }));
+    return department;
+  }
+
+  /** Renames a department (admin only); its code, which tokens and datasets carry, never changes. */
+  async renameDepartment(principal: Principal, code: string, names: { name: string; nameEn?: string | null }): Promise<Department> {
+    if (!may.administer(principal)) throw forbidden('Only an admin may rename departments.');
+    const department = departmentFaults({ code, name: names.name, ...(names.nameEn ? { nameEn: names.nameEn } : {}) }, false);
+    const update = department.nameEn ? { $set: { name: department.name, nameEn: department.nameEn } } : { $set: { name: department.name }, $unset: { nameEn: '' as const } };
+    const result = await this.departments.updateOne({ _id: code }, update);
+    if (result.matchedCount === 0) throw notFound(`Department ${code} not found.`);
+    this.departmentCache = null;
+    await this.audit(auditEntry(principal, 'department.rename', null, { detail: { code, name: department.name } }));
+    return department;
+  }
+
   private visibility(principal: Principal): Filter<DatasetDocument> {
     if (may.administer(principal)) return {};
     return { $or: [{ status: { $in: VISIBLE_TO_ALL } }, { department: principal.department }] };
@@ -334,6 +361,20 @@ export class CatalogueService {
     this.searchIndex.apply(doc);
     await this.counters.bump('catalogue');
   }
+}
+
+const DEPARTMENT_CODE = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** A department's code and names, trimmed and checked; faults are BAD_USER_INPUT at their paths. */
+function departmentFaults(given: Department, checkCode: boolean): Department {
+  const name = typeof given.name === 'string' ? given.name.normalize('NFC').trim() : '';
+  const nameEn = typeof given.nameEn === 'string' ? given.nameEn.normalize('NFC').trim() : '';
+  const faults = [];
+  if (checkCode && (typeof given.code !== 'string' || !DEPARTMENT_CODE.test(given.code))) faults.push({ path: 'input.code', message: 'must be lower-case letters, digits and hyphens (at most 63)' });
+  if (!name || name.length > 200) faults.push({ path: 'input.name', message: 'must be 1 to 200 characters' });
+  if (nameEn.length > 200) faults.push({ path: 'input.nameEn', message: 'must be at most 200 characters' });
+  if (faults.length) throw badInput('The department is invalid.', faults);
+  return { code: given.code, name, ...(nameEn ? { nameEn } : {}) };
 }
 
 /** The stored form of a new draft dataset; `input` must already be validated. */

@@ -5,7 +5,7 @@ import type { GraphQLSchema } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { pinoHttp } from 'pino-http';
 import type { GatewayContext, GatewayServices } from './context.js';
-import { bearerToken, verifyToken } from '../auth/jwt.js';
+import { bearerToken, createBearerVerifier } from '../auth/jwt.js';
 import { badInput, errorResponse, isAppError, notFound, unauthenticated } from '../errors.js';
 import { logSerializers, type Logger } from '../logger.js';
 import { createMaskError, toGraphQLError } from './error-masking.js';
@@ -27,6 +27,8 @@ export interface AppDeps extends GatewayServices {
   ping: () => Promise<void>;
   /** Whether every published dataset has its typed part; one left out degrades, never stops, the API. */
   schemaStatus: () => { ok: boolean; leftOut: unknown[] };
+  /** The web console's routes (pages, sign-in, assets) and the GraphiQL page built from its assets. */
+  console?: { router: express.Router; renderGraphiQL: (options?: { defaultQuery?: string }) => string };
 }
 
 type ServerContext = { req: Request; res: Response };
@@ -54,11 +56,13 @@ export function buildApp(deps: AppDeps) {
   const loggedErrors = new WeakSet<object>();
   const maskError = createMaskError(logger, loggedErrors);
   const corsOrigins = new Set(config.corsOrigins);
+  const verifyBearer = createBearerVerifier(config);
 
   const yoga = createYoga<ServerContext, GatewayContext>({
     schema: () => deps.schema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    ...(deps.console ? { renderGraphiQL: deps.console.renderGraphiQL } : {}),
     graphiql: {
       title: 'Kho dữ liệu dùng chung — GraphQL',
       headers: JSON.stringify({ Authorization: 'Bearer <token from: npm run --silent token -- --sub me --dept cong-an --roles analyst>' }),
@@ -100,7 +104,7 @@ export function buildApp(deps: AppDeps) {
     context: async ({ request, req, res }): Promise<GatewayContext> => {
       let principal;
       try {
-        principal = verifyToken(bearerToken(request.headers.get('authorization')), config.jwt);
+        principal = await verifyBearer(bearerToken(request.headers.get('authorization')));
       } catch (error) {
         throw isAppError(error) ? toGraphQLError(error) : error;
       }
@@ -179,7 +183,7 @@ export function buildApp(deps: AppDeps) {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
-  app.get('/export/:file', exportRoute(config, deps.records));
+  app.get('/export/:file', exportRoute(config, deps.records, verifyBearer));
 
   // The body is read here, within the size limit, and handed to yoga already read.
   app.all('/graphql', express.raw({ type: () => true, limit: config.limits.maxBodyBytes }), (req, res) => {
@@ -187,6 +191,8 @@ export function buildApp(deps: AppDeps) {
     res.vary('Origin');
     return yoga(req, res, { req, res });
   });
+
+  if (deps.console) app.use(deps.console.router);
 
   app.use((_req, res) => sendError(res, notFound('No such endpoint.')));
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {

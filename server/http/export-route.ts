@@ -1,7 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Request, Response } from 'express';
 import type { Row } from '../../connectors/contract.js';
-import { bearerToken, verifyToken } from '../auth/jwt.js';
+import { bearerToken, type BearerVerifier } from '../auth/jwt.js';
 import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
 import type { RecordsService } from '../data/records-service.js';
@@ -92,7 +92,7 @@ function drained(res: Response, idleMs: number, signal: AbortSignal): Promise<vo
  * exports at once, and a client that stops reading is cut after the idle timeout, so stalled
  * readers cannot pile up memory.
  */
-export function exportRoute(config: Config, records: RecordsService) {
+export function exportRoute(config: Config, records: RecordsService, verifyBearer: BearerVerifier) {
   const slots = new ExportSlots(config.export);
   return async (req: Request, res: Response) => {
     const controller = new AbortController();
@@ -100,7 +100,7 @@ export function exportRoute(config: Config, records: RecordsService) {
     let started = false;
     let release: (() => void) | null = null;
     try {
-      const principal = verifyToken(bearerToken(req.headers.authorization), config.jwt);
+      const principal = await verifyBearer(bearerToken(req.headers.authorization));
       const match = FILE.exec(String(req.params['file']));
       if (!match?.[1] || !match[2]) throw badInput('Ask for /export/<dataset id>.ndjson or .csv.', [{ path: 'file', message: 'must be <dataset id>.ndjson or <dataset id>.csv' }]);
       const [dataset, format] = [match[1], match[2]];
