@@ -17,8 +17,8 @@ export async function run(): Promise<void> {
   // Both gateways run side by side and are measured in alternating rounds, so that warm-up and
   // whatever else the machine does weigh on both alike.
   const gateways = {
-    on: await startGatewayProcess({ AUDIT_ENABLED: 'true', LOG_LEVEL: 'warn' }),
-    off: await startGatewayProcess({ AUDIT_ENABLED: 'false', LOG_LEVEL: 'warn' }),
+    on: await startGatewayProcess({ AUDIT_ENABLED: 'true', LOG_LEVEL: 'warn', SOURCE_MAX_QUERIES_PER_CALLER: '64', SOURCE_MAX_WAITING_PER_CALLER: '256' }),
+    off: await startGatewayProcess({ AUDIT_ENABLED: 'false', LOG_LEVEL: 'warn', SOURCE_MAX_QUERIES_PER_CALLER: '64', SOURCE_MAX_WAITING_PER_CALLER: '256' }),
   };
   try {
     const rounds: Record<'on' | 'off', Figures[]> = { on: [], off: [] };
