@@ -3,7 +3,7 @@ import { may } from '../../server/auth/permissions.js';
 import { MASK_STRATEGIES, type MaskStrategy } from '../../server/catalogue/record-schema.js';
 import type { Dataset } from '../../server/catalogue/dataset.js';
 import { badInput, notFound } from '../../server/errors.js';
-import type { AccessRequest } from '../../server/governance/access-service.js';
+import type { AccessRequest, ApprovalInput } from '../../server/governance/access-service.js';
 import { auditEventsFor } from '../../server/governance/audit-access.js';
 import type { AuditEvent } from '../../server/audit/audit-log.js';
 import { defaultMask } from '../../server/governance/masks.js';
@@ -169,9 +169,11 @@ export function stewardPages(router: Router, page: Pages, deps: ConsoleDeps) {
         if (values.until && !until) throw badInput('Invalid date.', [{ path: 'input.until', message: ctx.i.t('form.date') }]);
         const maxRows = values.maxRows.trim() ? Number(values.maxRows) : null;
         const rowFilter = rowFilterFromForm(values.rows, values.rowFilterJson, dataset.fields);
-        const chosenMasks = fields.flatMap((name) => {
+        const chosenMasks = fields.flatMap((name): NonNullable<ApprovalInput['masks']> => {
           const strategy = masks[name];
-          if (!strategy || !(MASK_STRATEGIES as readonly string[]).includes(strategy)) return [];
+          // "No mask" on personal data must be said (CLEAR): otherwise the declared mask applies.
+          if (!strategy) return dataset.fields.some((f) => f.name === name && f.pii) ? [{ field: name, strategy: 'CLEAR' as const }] : [];
+          if (!(MASK_STRATEGIES as readonly string[]).includes(strategy)) return [];
           const k = keep[name];
           return [{ field: name, strategy: strategy as MaskStrategy, ...(strategy === 'PARTIAL' ? { keepStart: Number(k?.start || 0), keepEnd: Number(k?.end || 0) } : {}) }];
         });
