@@ -4,7 +4,13 @@ import { analystOfTaiChinh, officerOfCongAn } from './kit/personas.js';
 import { withPublishedSource } from './kit/stories.js';
 import { peopleRows } from './sample-rows.js';
 
-const people = withPublishedSource(peopleRows(2500), 'RESTRICTED', { title: 'Dân cư thử nghiệm' });
+// A few notes a spreadsheet would run as formulas, as a source may hold them.
+const FORMULAS = ['=HYPERLINK("http://x.invalid","bấm")', '+1+1', '@SUM(A1)', '-2+3'];
+const people = withPublishedSource(
+  peopleRows(2500).map((row, i) => (i < FORMULAS.length ? { ...row, note: FORMULAS[i]! } : row)),
+  'RESTRICTED',
+  { title: 'Dân cư thử nghiệm' },
+);
 const rows = people.rows;
 const owner = people.as(officerOfCongAn);
 
@@ -30,6 +36,14 @@ describe('streaming export', () => {
     expect(table).toHaveLength(expected.length);
     expect(Object.keys(table[0]!)).toEqual(['citizenId', 'fullName', 'birthYear']);
     expect(new Set(table.map((t) => t['fullName']))).toEqual(new Set(expected.map((r) => r.fullName)));
+  });
+
+  it('writes CSV cells that start like a formula as text, and negative numbers as numbers', async () => {
+    const response = await get('/export/cong-an.people.csv?select=citizenId,note,income');
+    const table = parse(await response.text(), { columns: true }) as Record<string, string>[];
+    const notes = table.map((t) => t['note']).filter((n) => n && FORMULAS.some((f) => n.endsWith(f)));
+    expect(notes.sort()).toEqual(FORMULAS.map((f) => `'${f}`).sort());
+    expect(table.some((t) => t['income']!.startsWith("'"))).toBe(false);
   });
 
   it('refuses before streaming, with the API code and status', async () => {

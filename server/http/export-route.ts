@@ -10,6 +10,8 @@ import { inputFault } from '../well-formed.js';
 
 const FILE = /^([a-z0-9][a-z0-9-]{0,62}\.[a-z0-9][a-z0-9-]{1,62})\.(ndjson|csv)$/;
 const ROWS_PER_WRITE = 200;
+/** A cell starting with = + - @ (text, not a negative number) is written as text: the file is opened in spreadsheets. */
+const CSV_OPTIONS = { escape_formulas: true } as const;
 const PARAMETERS = new Set(['where', 'select', 'orderBy', 'purpose']);
 
 function jsonParam(value: string, name: string): unknown {
@@ -115,11 +117,11 @@ export function exportRoute(config: Config, records: RecordsService, verifyBeare
       const batch: Row[] = [];
       const flush = async () => {
         if (batch.length === 0) return;
-        const chunk = format === 'csv' ? stringify(batch.map((row) => fields.map((f) => row[f] ?? ''))) : batch.map((row) => `${JSON.stringify(row)}\n`).join('');
+        const chunk = format === 'csv' ? stringify(batch.map((row) => fields.map((f) => row[f] ?? '')), CSV_OPTIONS) : batch.map((row) => `${JSON.stringify(row)}\n`).join('');
         batch.length = 0;
         if (!res.write(chunk)) await drained(res, config.export.idleTimeoutMs, controller.signal);
       };
-      if (format === 'csv') res.write(stringify([fields]));
+      if (format === 'csv') res.write(stringify([fields], CSV_OPTIONS));
       for await (const row of rows) {
         batch.push(row);
         if (batch.length >= ROWS_PER_WRITE) await flush();
