@@ -38,6 +38,14 @@ describe('streaming export', () => {
     expect(new Set(table.map((t) => t['fullName']))).toEqual(new Set(expected.map((r) => r.fullName)));
   });
 
+  it('answers HEAD with 405 and reads nothing', async () => {
+    const reads = await people.gw.auditLog.events.countDocuments({ action: 'data.read' });
+    const response = await fetch(`${people.gw.base}/export/cong-an.people.ndjson`, { method: 'HEAD', headers: { authorization: `Bearer ${owner.token}` } });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET');
+    expect(await people.gw.auditLog.events.countDocuments({ action: 'data.read' })).toBe(reads);
+  });
+
   it('writes CSV cells that start like a formula as text, and negative numbers as numbers', async () => {
     const response = await get('/export/cong-an.people.csv?select=citizenId,note,income');
     const table = parse(await response.text(), { columns: true }) as Record<string, string>[];

@@ -183,6 +183,11 @@ export function buildApp(deps: AppDeps) {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  // express answers HEAD with the GET handler, which would run (and audit) a whole read for no body.
+  app.head('/export/:file', (_req, res) => {
+    res.setHeader('allow', 'GET');
+    res.status(405).end();
+  });
   app.get('/export/:file', exportRoute(config, deps.records, verifyBearer));
 
   // The body is read here, within the size limit, and handed to yoga already read.
