@@ -3,7 +3,8 @@ import { parse as parseCookies, serialize as serializeCookie, type SerializeOpti
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { GatewayServices } from '../server/http/context.js';
 import type { Principal } from '../server/auth/principal.js';
-import { isAppError } from '../server/errors.js';
+import { badInput, isAppError } from '../server/errors.js';
+import { inputFault } from '../server/well-formed.js';
 import type { Logger } from '../server/logger.js';
 import type { Html } from './html.js';
 import { i18n, isLang, type I18n, type Lang } from './i18n/index.js';
@@ -150,6 +151,9 @@ export function makePage(
         const changes = req.method !== 'GET' && req.method !== 'HEAD';
         if (changes && !sameOrigin(req, publicUrl)) throw new ConsoleRefusal(403, 'origin');
         if (changes && session && !csrfMatches(req, session)) throw new ConsoleRefusal(403, 'csrf');
+        // The same rule as the API's edge: text that is not well-formed (a NUL, a lone surrogate) is refused, never stored or audited.
+        const fault = inputFault(req.query, 'query') ?? inputFault(req.body, 'form');
+        if (fault) throw badInput('The form holds text that is not well-formed.', [fault]);
         if (needsSession && !session) {
           if (changes) throw new ConsoleRefusal(401, 'signin');
           res.redirect(303, `/auth/sign-in?return=${encodeURIComponent(req.originalUrl)}`);

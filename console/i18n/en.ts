@@ -133,6 +133,8 @@ export const en: Record<MessageKey, string> = {
   'auth.oidc.text': 'Sign in through the province’s identity provider. Your department and roles come from it.',
   'auth.oidc.button': 'Sign in with the identity provider',
   'auth.oidc.failed': 'Signing in through the identity provider failed',
+  'auth.oidc.unavailable': 'The identity provider does not answer right now',
+  'auth.oidc.unavailableNext': 'Try signing in again in a few minutes. If it still fails, tell the administrators.',
   'auth.oidc.failedNext': 'Start signing in again from this page. If it keeps failing, tell the administrators.',
   'auth.oidc.stateMismatch': 'The sign-in expired or was not started by this browser.',
   'auth.oidc.exchangeFailed': 'The identity provider did not confirm the sign-in, or the account lacks a department or roles.',

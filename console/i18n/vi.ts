@@ -131,6 +131,8 @@ export const vi = {
   'auth.oidc.text': 'Đăng nhập qua cổng định danh của tỉnh/thành phố. Cơ quan và vai trò của bạn do cổng định danh cung cấp.',
   'auth.oidc.button': 'Đăng nhập qua cổng định danh',
   'auth.oidc.failed': 'Không đăng nhập được qua cổng định danh',
+  'auth.oidc.unavailable': 'Cổng định danh tạm thời không trả lời',
+  'auth.oidc.unavailableNext': 'Hãy thử đăng nhập lại sau ít phút. Nếu vẫn không được, báo cho quản trị viên.',
   'auth.oidc.failedNext': 'Hãy bắt đầu đăng nhập lại từ trang này. Nếu lỗi lặp lại, báo cho quản trị viên.',
   'auth.oidc.stateMismatch': 'Lượt đăng nhập đã hết hạn hoặc không do trình duyệt này bắt đầu.',
   'auth.oidc.exchangeFailed': 'Cổng định danh không xác nhận lượt đăng nhập, hoặc tài khoản thiếu cơ quan hay vai trò.',

@@ -68,7 +68,16 @@ export function authPages(router: Router, page: Pages, deps: ConsoleDeps, cookie
     '/auth/login',
     page.open(async (ctx) => {
       if (!deps.oidc) throw new ConsoleRefusal(404, 'disabled');
-      const start = await deps.oidc.start(redirectUri(ctx.req));
+      let start;
+      try {
+        start = await deps.oidc.start(redirectUri(ctx.req));
+      } catch (error) {
+        ctx.req.log?.warn({ err: error }, 'identity provider unreachable at sign-in');
+        return {
+          status: 503,
+          body: await shell(ctx, ctx.i.t('auth.title'), alertBox('error', ctx.i.t('auth.oidc.unavailable'), [ctx.i.t('auth.oidc.unavailableNext'), html`<a href="/auth/sign-in">${ctx.i.t('auth.backToSignIn')}</a>`])),
+        };
+      }
       await deps.sessions.saveLogin(start.state, { codeVerifier: start.codeVerifier, nonce: start.nonce, returnTo: localPath(query(ctx.req, 'return')) });
       // The state is also bound to this browser: a callback carrying another browser's state is refused (login CSRF).
       cookies.set(ctx.res, LOGIN_COOKIE, start.state, cookies.options(600));
@@ -109,6 +118,9 @@ export function authPages(router: Router, page: Pages, deps: ConsoleDeps, cookie
       const session = ctx.session;
       await deps.sessions.destroy(ctx.sessionId);
       cookies.clear(ctx.res, cookies.session);
+      // GraphiQL keeps its query history, headers and with them the session's API token, in the
+      // browser's storage: the next person at this browser must not find it there.
+      ctx.res.setHeader('clear-site-data', '"cache", "storage"');
       const signedOut = `${ownOrigin(ctx.req, settings.publicUrl)}/auth/sign-in?signedOut=1`;
       if (session?.via === 'oidc' && deps.oidc) {
         const url = await deps.oidc.endSessionUrl(session.idToken, signedOut);

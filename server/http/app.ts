@@ -194,6 +194,12 @@ export function buildApp(deps: AppDeps) {
   app.all('/graphql', express.raw({ type: () => true, limit: config.limits.maxBodyBytes }), (req, res) => {
     // Whether CORS headers are sent depends on the Origin: caches must not mix the answers.
     res.vary('Origin');
+    // Answers hold data under the caller's rights, and GraphiQL's page holds a token: never
+    // cached, sniffed or framed by another site.
+    res.setHeader('cache-control', 'no-store');
+    res.setHeader('x-content-type-options', 'nosniff');
+    res.setHeader('x-frame-options', 'DENY');
+    res.setHeader('content-security-policy', "frame-ancestors 'none'");
     return yoga(req, res, { req, res });
   });
 

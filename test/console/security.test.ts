@@ -69,6 +69,25 @@ describe('console sessions', () => {
     expect((await replay.get('/my/requests')).status).toBe(303);
   });
 
+  it('tells the browser to clear what it kept at logout, GraphiQL’s history with its token included', async () => {
+    const browser = await signedIn();
+    const out = await browser.post('/auth/logout', { _csrf: await browser.csrf() });
+    expect(out.status).toBe(303);
+    expect(out.headers.get('clear-site-data')).toBe('"cache", "storage"');
+  });
+
+  it('refuses a form holding a NUL, as the API does, and stores nothing', async () => {
+    // A browser cannot send a lone surrogate in a form (it becomes U+FFFD); NUL it can.
+    const browser = await signedIn('analyst.giao-duc-dao-tao');
+    const csrf = await browser.csrf();
+    const before = await requestCount();
+    for (const purpose of ['Thống kê\u0000 dân số', '\u0000']) {
+      const response = await browser.post('/datasets/cong-an.residents/request', { ...requestForm(csrf), purpose });
+      expect(response.status, JSON.stringify(purpose)).toBe(400);
+    }
+    expect(await requestCount()).toBe(before);
+  });
+
   it('ends an idle session and one past its absolute expiry', async () => {
     const idle = await signedIn();
     const key = (b: HttpSession) => createHash('sha256').update(b.cookies.get('kho_session')!).digest('base64url') as never;
@@ -173,6 +192,14 @@ describe('CSRF', () => {
     const api = await fetch(`${gw.base}/no/such/page`);
     expect(api.status).toBe(404);
     expect(await api.json()).toEqual({ errors: [{ message: 'No such endpoint.', extensions: { code: 'NOT_FOUND' } }] });
+  });
+
+  it('sends GraphQL answers and the GraphiQL page uncached and unframeable', async () => {
+    const response = await fetch(`${gw.base}/graphql`, { headers: { accept: 'text/html' } });
+    expect(response.headers.get('x-frame-options')).toBe('DENY');
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('sends a Content-Security-Policy that allows this origin only', async () => {
