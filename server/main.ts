@@ -35,9 +35,10 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}/graphql`;
+  const consoleUrl = config.console.enabled ? url.replace(/\/graphql$/, '/') : null;
   logger.info(
-    { url, mongo: mongo.kind, token: 'npm run --silent token -- --sub an.nguyen --dept tai-chinh --roles analyst' },
-    `gateway ready at ${url} (GraphiQL in a browser); get a token with: npm run --silent token -- --sub an.nguyen --dept tai-chinh --roles analyst`,
+    { url, console: consoleUrl, mongo: mongo.kind, token: 'npm run --silent token -- --sub an.nguyen --dept tai-chinh --roles analyst' },
+    `gateway ready at ${url} (GraphiQL in a browser)${consoleUrl ? `; the console at ${consoleUrl}` : ''}; get a token with: npm run --silent token -- --sub an.nguyen --dept tai-chinh --roles analyst`,
   );
   // Whoever waits for this line (a person, a supervisor, a benchmark) need not wait for the buffer.
   logger.flush();
