@@ -50,6 +50,16 @@ for (const delta of profile.timeDeltas) times.push((t += delta));
 const from = lastSeconds === undefined ? -Infinity : profile.endTime - lastSeconds * 1e6;
 
 const self = new Map<string, number>();
+/** Self time by package (node_modules/<name>) or by project folder: which layer the CPU goes to. */
+const byLayer = new Map<string, number>();
+const layerOf = (n: ProfileNode) => {
+  const url = n.callFrame.url;
+  if (!url) return n.callFrame.functionName.startsWith('(') ? n.callFrame.functionName : '(native)';
+  if (!url.startsWith('file://')) return 'node internals';
+  const path = relative(projectRoot, new URL(url).pathname);
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+  return pkg ? pkg[1]! : path.split('/').slice(0, 2).join('/');
+};
 const inclusive = new Map<string, number>();
 let counted = 0;
 profile.samples.forEach((id, i) => {
@@ -59,6 +69,8 @@ profile.samples.forEach((id, i) => {
   counted++;
   const leafKey = where(leaf);
   self.set(leafKey, (self.get(leafKey) ?? 0) + 1);
+  const layer = layerOf(leaf);
+  byLayer.set(layer, (byLayer.get(layer) ?? 0) + 1);
   const seen = new Set<string>();
   for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
     const key = where(byId.get(n)!);
@@ -73,5 +85,6 @@ const print = (title: string, map: Map<string, number>) => {
   for (const [key, n] of [...map].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${((100 * n) / counted).toFixed(1).padStart(5)} %  ${key}`);
 };
 console.log(`profile ${file}${lastSeconds === undefined ? '' : `, last ${lastSeconds} s`}`);
+print('self time by layer', byLayer);
 print('self time', self);
 print('inclusive time', new Map([...inclusive].filter(([key]) => !key.startsWith('(root)'))));

@@ -5,7 +5,7 @@ import type { Connector, ConnectorCapabilities, ConnectorContext, ConnectorFacto
 import type { SourceRequestError } from '../errors.js';
 import { COMPARISON_OPERATORS } from '../filter.js';
 import { SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
-import { refusedValue, runStoppable, settledWithin, withTimeout, type RefusedValue } from '../sql/source-run.js';
+import { refusedValue, runStoppable, settledWithin, type RefusedValue } from '../sql/source-run.js';
 import { SQL_SOURCE_TYPES, tableOptionsSchema, tableReachFaults, type TableOptions } from '../sql/table-options.js';
 import { coerceRow } from '../values.js';
 import { probeHealth } from '../health.js';
@@ -157,7 +157,8 @@ class MysqlConnector implements Connector {
   private run<T>(sql: string, params: (string | number | null)[], signal: AbortSignal): Promise<T> {
     const limit = this.context.timeoutMs;
     return runStoppable({
-      signal: withTimeout(signal, limit),
+      signal,
+      timeoutMs: limit,
       acquire: () => this.acquire(),
       release: (connection) => connection.release(),
       execute: async (connection) => {

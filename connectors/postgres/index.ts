@@ -7,7 +7,7 @@ import type { Connector, ConnectorCapabilities, ConnectorContext, ConnectorFacto
 import type { SourceRequestError } from '../errors.js';
 import { COMPARISON_OPERATORS } from '../filter.js';
 import { SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
-import { refusedValue, runStoppable, settledWithin, withTimeout, type RefusedValue } from '../sql/source-run.js';
+import { refusedValue, runStoppable, settledWithin, type RefusedValue } from '../sql/source-run.js';
 import { SQL_SOURCE_TYPES, tableOptionsSchema, tableReachFaults, type TableOptions } from '../sql/table-options.js';
 import { probeHealth } from '../health.js';
 
@@ -143,7 +143,8 @@ class PostgresConnector implements Connector {
     const pool = this.getPool();
     const limit = this.context.timeoutMs;
     return runStoppable({
-      signal: withTimeout(signal, limit),
+      signal,
+      timeoutMs: limit,
       acquire: () => pool.connect(),
       release: (client) => client.release(),
       async execute(client) {

@@ -170,8 +170,9 @@ export class AuditLog {
       let prev = tip;
       const at = new Date();
       for (const entry of remaining) {
-        // Hashed as it will be read back, and that very document inserted: verify() sees what was hashed.
-        const body = storedBody({ ...entry, _id: prev.seq + 1, at, prevHash: prev.hash });
+        // The entry is already as it will be read back (storedEntry), and the chain fields survive
+        // BSON unchanged (an integer, a millisecond date, hex): verify() sees what was hashed.
+        const body: Omit<AuditEvent, 'hash'> = { ...entry, _id: prev.seq + 1, at, prevHash: prev.hash };
         const event: AuditEvent = { ...body, hash: this.hashOf(body) };
         chain.push(event);
         prev = { seq: event._id, hash: event.hash };
@@ -299,10 +300,6 @@ function storedEntry(entry: AuditEntry): AuditEntry {
   // What is stored must also hash: fail here, for this entry alone, rather than in the batch.
   canonicalJson(stored);
   return stored;
-}
-
-function storedBody(body: Omit<AuditEvent, 'hash'>): Omit<AuditEvent, 'hash'> {
-  return roundTrip(body) as Omit<AuditEvent, 'hash'>;
 }
 
 /** Broken links in ascending order: all of them counted, the first MAX_REPORTED named. */

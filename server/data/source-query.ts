@@ -69,6 +69,11 @@ export async function querySource(pooled: PooledSource, dataset: Pick<Dataset, '
   const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true }));
   aborted.catch(() => undefined);
 
+  // Once the connector's work has ended there is nothing to stop: aborting then would only build and dispatch an event.
+  let workEnded = false;
+  const ended = () => {
+    workEnded = true;
+  };
   const collect = async (): Promise<Row[]> => {
     let out: Row[] = [];
     const stream = connector.query({
@@ -97,7 +102,9 @@ export async function querySource(pooled: PooledSource, dataset: Pick<Dataset, '
       // has given up on it: a source that ignores cancel is still busy with it.
       const work = inCallerSlot(() => {
         startClock();
-        return collect();
+        const collecting = collect();
+        collecting.then(ended, ended);
+        return collecting;
       }, controller.signal);
       work.catch(() => undefined);
       return await Promise.race([work, aborted]);
@@ -128,7 +135,7 @@ export async function querySource(pooled: PooledSource, dataset: Pick<Dataset, '
   } finally {
     clearTimeout(timer);
     outer.removeEventListener('abort', onOuterAbort);
-    if (!controller.signal.aborted) controller.abort(new Error('done'));
+    if (!workEnded && !controller.signal.aborted) controller.abort(new Error('done'));
   }
 }
 

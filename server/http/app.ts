@@ -10,12 +10,14 @@ import { badInput, errorResponse, isAppError, notFound, unauthenticated } from '
 import { logSerializers, type Logger } from '../logger.js';
 import { createMaskError, toGraphQLError } from './error-masking.js';
 import { exportRoute } from './export-route.js';
+import { answerDirectly, directOperation } from './graphql-direct.js';
 import { createLoaders } from './loaders.js';
 import { createMetrics } from './metrics.js';
 import { useCompiledExecution } from './use-compiled-execution.js';
 import { CSRF_HEADERS, useCsrfPrevention } from './use-csrf-prevention.js';
 import { useErrorLog, yogaLogging } from './use-error-log.js';
 import { useInputErrorCode } from './use-input-error-code.js';
+import { liveSchema } from './use-live-schema.js';
 import { useMetrics } from './use-metrics.js';
 import { useWellFormedInput } from './use-well-formed-input.js';
 
@@ -58,8 +60,8 @@ export function buildApp(deps: AppDeps) {
   const corsOrigins = new Set(config.corsOrigins);
   const verifyBearer = createBearerVerifier(config);
 
+  const schema = liveSchema(deps.schema);
   const yoga = createYoga<ServerContext, GatewayContext>({
-    schema: () => deps.schema(),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     ...(deps.console ? { renderGraphiQL: deps.console.renderGraphiQL } : {}),
@@ -69,6 +71,9 @@ export function buildApp(deps: AppDeps) {
       defaultQuery: '{\n  datasets(search: "dan cu") {\n    totalCount\n    edges { node { id title department { name } classification } }\n  }\n}\n',
     },
     maskedErrors: { maskError: (error) => maskError(error), isDev: false },
+    // express.raw reads the body within config.limits.maxBodyBytes before yoga sees it; yoga's own
+    // limit would pipe that body again through a counting stream on every request.
+    maxRequestBodySize: false,
     logging: yogaLogging(logger, loggedErrors),
     // Only configured origins, and without credentials: the API authenticates by a Bearer
     // header, never by cookies. Other origins get no CORS headers at all (a preflight is
@@ -86,6 +91,7 @@ export function buildApp(deps: AppDeps) {
       };
     },
     plugins: [
+      schema.plugin,
       useCsrfPrevention(),
       useWellFormedInput(),
       EnvelopArmorPlugin({
@@ -109,14 +115,17 @@ export function buildApp(deps: AppDeps) {
         throw isAppError(error) ? toGraphQLError(error) : error;
       }
       // One controller and timer per request, released when the response ends (AbortSignal.any
-      // and AbortSignal.timeout cost far more per request on Node 20).
+      // and AbortSignal.timeout cost far more per request on Node 20). It aborts only if the
+      // client left before the answer was sent: an abort builds and dispatches an event, for
+      // nothing once the answer is out.
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(new Error('operation timeout')), config.limits.operationTimeoutMs);
       res.once('close', () => {
         clearTimeout(timer);
-        controller.abort(new Error('request finished'));
+        if (!res.writableFinished) controller.abort(new Error('client went away'));
       });
       const signal = controller.signal;
+      let log: Logger | undefined;
       return {
         config,
         catalogue: deps.catalogue,
@@ -125,7 +134,10 @@ export function buildApp(deps: AppDeps) {
         access: deps.access,
         auditLog: deps.auditLog,
         principal,
-        log: req.log.child({ principal: principal.id, dept: principal.department }),
+        // Made when first used (an error to log): a child logger per request costs a serialisation of its bindings.
+        get log() {
+          return (log ??= req.log.child({ principal: principal.id, dept: principal.department }));
+        },
         signal,
         loaders: createLoaders(deps, principal),
       };
@@ -191,7 +203,7 @@ export function buildApp(deps: AppDeps) {
   app.get('/export/:file', exportRoute(config, deps.records, verifyBearer));
 
   // The body is read here, within the size limit, and handed to yoga already read.
-  app.all('/graphql', express.raw({ type: () => true, limit: config.limits.maxBodyBytes }), (req, res) => {
+  app.all('/graphql', express.raw({ type: () => true, limit: config.limits.maxBodyBytes }), (req, res, next) => {
     // Whether CORS headers are sent depends on the Origin: caches must not mix the answers.
     res.vary('Origin');
     // Answers hold data under the caller's rights, and GraphiQL's page holds a token: never
@@ -200,6 +212,8 @@ export function buildApp(deps: AppDeps) {
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('x-frame-options', 'DENY');
     res.setHeader('content-security-policy', "frame-ancestors 'none'");
+    const operation = directOperation(req);
+    if (operation) return answerDirectly(yoga, schema.prepare, operation, req, res, maskError).catch(next);
     return yoga(req, res, { req, res });
   });
 

@@ -58,7 +58,7 @@ export function isUnexpectedError(error: unknown): boolean {
  * were already logged, with their operation, by the error-log plugin.
  */
 export function createMaskError(logger: Logger, logged: WeakSet<object> = new WeakSet()) {
-  return (error: unknown): Error => {
+  return (error: unknown): GraphQLError => {
     const original = rootCause(error);
     const located = isGraphQLErrorLike(error) ? error : undefined;
     const known = toAppError(original);

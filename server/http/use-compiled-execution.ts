@@ -38,16 +38,17 @@ type Compiled = Map<DocumentNode, CompiledQuery | null>;
 const MAX_COMPILED = 500;
 
 /** Whether the only operation of the document asks for the typed `data` fields. */
-function readsData(document: DocumentNode): boolean {
+function isQuery(document: DocumentNode): boolean {
   const operations = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
   const operation = operations.length === 1 ? operations[0] : undefined;
-  return operation?.kind === Kind.OPERATION_DEFINITION && operation.operation === 'query' && operation.selectionSet.selections.some((s) => s.kind === Kind.FIELD && s.name.value === 'data');
+  return operation?.kind === Kind.OPERATION_DEFINITION && operation.operation === 'query';
 }
 
 /**
- * Compiled execution (graphql-jit) for queries of the typed data fields, where a page of 1,000
- * rows is 10,000 field completions that graphql-js would each resolve through its generic
- * machinery. A document is compiled the second time it runs on a schema (yoga's parser cache
+ * Compiled execution (graphql-jit) for queries: a page of 1,000 rows is 10,000 field completions
+ * that graphql-js would each resolve through its generic machinery, and a catalogue search page
+ * with its facets is hundreds (compiled, a search at 16 clients went from 1,000 to 1,400 req/s).
+ * Mutations stay interpreted: they are rare and run their fields in order. A document is compiled the second time it runs on a schema (yoga's parser cache
  * hands back the same document for the same text), so one-off documents never pay for a
  * compilation and a client cannot make every request compile. Validation, limits and every
  * other plugin run as before; only execution changes.
@@ -71,7 +72,7 @@ export function useCompiledExecution(): Plugin {
           seen.add(document);
           return;
         }
-        const result = readsData(document) ? compileQuery(schema, document, args.operationName ?? undefined) : null;
+        const result = isQuery(document) ? compileQuery(schema, document, args.operationName ?? undefined) : null;
         entry = result && isCompiledQuery(result) ? result : null;
         if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
         compiled.set(document, entry);

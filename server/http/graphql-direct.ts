@@ -1,0 +1,82 @@
+import type { Request, Response } from 'express';
+import type { GraphQLError } from 'graphql';
+import { processRegularResult, type GraphQLParams, type YogaServerInstance } from 'graphql-yoga';
+import type { GatewayContext } from './context.js';
+
+type ServerContext = { req: Request; res: Response };
+type Yoga = YogaServerInstance<ServerContext, GatewayContext>;
+
+/** `*∕*` or `application/json`, alone and in UTF-8: the answer yoga would give is then plain JSON. */
+const PLAIN_ACCEPT = /^\s*(?:\*\/\*|application\/json)\s*(?:;\s*charset=utf-8\s*)?$/i;
+const JSON_TYPE = /^\s*application\/json\s*(?:;\s*charset=utf-8\s*)?$/i;
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The operation of a request that the direct path can answer exactly as yoga would, or null:
+ * a POST to the endpoint itself with a UTF-8 JSON body of `query` and at most `variables` and
+ * `operationName`, with no Origin (so no CORS answer to give) and a plain JSON Accept. Anything
+ * else (GET, GraphiQL's page, other media types, extensions, batches, a body that does not
+ * parse) goes through yoga unchanged, which also answers its errors.
+ */
+export function directOperation(req: Request): GraphQLParams | null {
+  if (req.method !== 'POST' || req.url !== '/graphql' || req.headers.origin !== undefined) return null;
+  if (!JSON_TYPE.test(req.headers['content-type'] ?? '')) return null;
+  const accept = req.headers.accept;
+  if (accept !== undefined && !PLAIN_ACCEPT.test(accept)) return null;
+  if (!Buffer.isBuffer(req.body)) return null;
+  let body: unknown;
+  try {
+    body = JSON.parse(req.body.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (!isRecord(body)) return null;
+  const { query, variables, operationName, ...rest } = body;
+  if (Object.keys(rest).length > 0 || typeof query !== 'string') return null;
+  if (variables !== undefined && variables !== null && !isRecord(variables)) return null;
+  if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
+  return {
+    query,
+    ...(isRecord(variables) ? { variables } : {}),
+    ...(typeof operationName === 'string' ? { operationName } : {}),
+  };
+}
+
+/**
+ * Answers one operation through yoga's own operation pipeline — its onParams hooks, then
+ * envelop's parse, validate, context and execute with every plugin (limits, caches, masking,
+ * compiled execution, metrics), then its JSON result processor — without its Fetch API
+ * emulation: the request is not turned into a Fetch Request with a body stream read again, and
+ * the answer is written straight to the node response. Under load that emulation cost as much
+ * CPU as the whole of PostGraphile's request. `maskError` answers what escapes the pipeline, as
+ * yoga's own handler would.
+ */
+export async function answerDirectly(
+  yoga: Yoga,
+  prepareSchema: (request: globalThis.Request) => Promise<void>,
+  params: GraphQLParams,
+  req: Request,
+  res: Response,
+  maskError: (error: unknown) => GraphQLError,
+): Promise<void> {
+  const headers: [string, string][] = [];
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === 'string') headers.push([name, value]);
+    else if (Array.isArray(value)) for (const v of value) headers.push([name, v]);
+  }
+  // Only what the hooks and the context read: the method, the URL and the headers; the body is already `params`.
+  const request = new yoga.fetchAPI.Request('http://localhost/graphql', { method: 'POST', headers });
+  let result;
+  try {
+    await prepareSchema(request);
+    result = (await yoga.getResultForParams({ params, request }, { req, res })) ?? { errors: [maskError(new Error('no result'))] };
+  } catch (error) {
+    result = { errors: [maskError(error)] };
+  }
+  const response = processRegularResult(result, yoga.fetchAPI, 'application/json');
+  const body = await response.text();
+  response.headers.forEach((value, name) => res.setHeader(name, value));
+  res.statusCode = response.status;
+  res.end(body);
+}
