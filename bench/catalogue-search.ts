@@ -79,11 +79,13 @@ export async function run(): Promise<void> {
     await gateway.catalogue.datasets.aggregate(directSearchPipeline(principal, argsOf(i), 20)).toArray();
   };
 
-  await viaHttp(2, 10); // warm-up
+  // Warm-up at the measured concurrency: connections open, the document compiled (on its second
+  // use), caches and the JIT warm; without it the 16-client figures measured the start.
+  await viaHttp(16, 50);
   const rows: [string, Awaited<ReturnType<typeof measure>>][] = [];
   for (const clients of [1, 16]) {
     // The direct aggregation takes seconds per call, so it gets fewer calls than the gateway.
-    const perClient = clients === 1 ? 200 : 50;
+    const perClient = 200;
     const directPerClient = clients === 1 ? 20 : 4;
     rows.push([`gateway, ${clients} client(s)`, await viaHttp(clients, perClient)]);
     rows.push([`direct driver, ${clients} client(s)`, await measure(clients, directPerClient, direct)]);
@@ -92,7 +94,7 @@ export async function run(): Promise<void> {
   for (const [name, f] of rows) console.log(`  ${name.padEnd(28)} ${fmt(f)}`);
   const g16 = rows[3]![1];
   const d16 = rows[4]![1];
-  console.log(`  gateway/direct p95 at 16 clients: ${(g16.p95Ms / d16.p95Ms).toFixed(2)} (target ≤ 3.0); gateway p95 ${g16.p95Ms.toFixed(0)} ms (target < 100 ms)`);
+  console.log(`  gateway/direct p95 at 16 clients: ${(g16.p95Ms / d16.p95Ms).toFixed(2)} (target ≤ 3.0); gateway p95 ${g16.p95Ms.toFixed(1)} ms (issue 11: ≤ 20 ms)`);
 
   console.log(`  (the gateway answers from its in-process search index; "direct" is the equivalent aggregation in MongoDB)`);
   server.closeAllConnections();

@@ -56,6 +56,8 @@ export interface Config {
     maxConcurrent: number;
     /** An export whose client reads nothing for this long is cut. */
     idleTimeoutMs: number;
+    /** Rows an export asks its source for at a time (two such pages are held at most). */
+    pageRows: number;
   };
   governance: {
     /** Key of the audit chain's HMAC: whoever holds it could rewrite the chain undetected. */
@@ -151,6 +153,7 @@ const envSchema = {
     EXPORT_MAX_PER_CALLER: { type: 'integer', minimum: 1, maximum: 100, default: 2 },
     EXPORT_MAX_CONCURRENT: { type: 'integer', minimum: 1, maximum: 1000, default: 16 },
     EXPORT_IDLE_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 30_000 },
+    EXPORT_PAGE_ROWS: { type: 'integer', minimum: 100, maximum: 50_000, default: 10_000 },
     AUDIT_SECRET: { type: 'string', minLength: 32 },
     MASK_SECRET: { type: 'string', minLength: 32 },
     CURSOR_SECRET: { type: 'string', minLength: 32 },
@@ -211,6 +214,7 @@ interface ValidatedEnv {
   EXPORT_MAX_PER_CALLER: number;
   EXPORT_MAX_CONCURRENT: number;
   EXPORT_IDLE_TIMEOUT_MS: number;
+  EXPORT_PAGE_ROWS: number;
   AUDIT_SECRET?: string;
   MASK_SECRET?: string;
   CURSOR_SECRET?: string;
@@ -374,7 +378,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sourceMaxResponseBytes: v.SOURCE_MAX_RESPONSE_BYTES,
     sourceBreaker: { threshold: v.SOURCE_BREAKER_THRESHOLD, halfOpenAfterMs: v.SOURCE_BREAKER_HALF_OPEN_MS },
     callerQueries: { running: v.SOURCE_MAX_QUERIES_PER_CALLER, waiting: v.SOURCE_MAX_WAITING_PER_CALLER },
-    export: { maxPerCaller: v.EXPORT_MAX_PER_CALLER, maxConcurrent: v.EXPORT_MAX_CONCURRENT, idleTimeoutMs: v.EXPORT_IDLE_TIMEOUT_MS },
+    export: { maxPerCaller: v.EXPORT_MAX_PER_CALLER, maxConcurrent: v.EXPORT_MAX_CONCURRENT, idleTimeoutMs: v.EXPORT_IDLE_TIMEOUT_MS, pageRows: v.EXPORT_PAGE_ROWS },
     governance: { auditSecret, maskSecret, cursorSecret, auditEnabled: v.AUDIT_ENABLED, maxAccessDays: v.ACCESS_MAX_DAYS },
     console: {
       enabled: v.CONSOLE_ENABLED,

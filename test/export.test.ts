@@ -9,7 +9,8 @@ const FORMULAS = ['=HYPERLINK("http://x.invalid","bấm")', '+1+1', '@SUM(A1)', 
 const people = withPublishedSource(
   peopleRows(2500).map((row, i) => (i < FORMULAS.length ? { ...row, note: FORMULAS[i]! } : row)),
   'RESTRICTED',
-  { title: 'Dân cư thử nghiệm' },
+  // Pages of 1,000 rows, so the 2,500 rows take three source pages.
+  { title: 'Dân cư thử nghiệm', gateway: { env: { EXPORT_PAGE_ROWS: '1000' } } },
 );
 const rows = people.rows;
 const owner = people.as(officerOfCongAn);

@@ -101,7 +101,9 @@ export class RecordsService {
     return {
       fields: plan.select,
       edges: page.map((row) => {
-        const node: Row = Object.fromEntries(plan.select.map((f) => [f, row[f] ?? null]));
+        // A loop, not Object.fromEntries over a map: this runs for every row of every page.
+        const node: Row = {};
+        for (const f of plan.select) node[f] = row[f] ?? null;
         for (const [field, mask] of plan.masks) node[field] = maskValue(node[field], mask, secret);
         // Sealing costs a cipher per row; it is only done for the edges whose cursor is asked for.
         return {
@@ -160,12 +162,14 @@ export class RecordsService {
   }
 
   /**
-   * Every matching row, page after page (keyset cursors of the largest page), with the same
+   * Every matching row, page after page (keyset cursors of EXPORT_PAGE_ROWS rows), with the same
    * checks as `records`. The first page is read before anything is yielded, so a refused request
    * fails before a response has started; memory stays bounded by two pages (the next is read while one is written).
    */
   async stream(principal: Principal, raw: unknown, signal: AbortSignal): Promise<{ fields: string[]; rows: AsyncIterable<Row> }> {
-    const pageSize = this.config.limits.maxPageSize;
+    // Larger than an API page: each page costs a source round trip, a counter read and an audit
+    // event, which at 1,000 rows made an export of 100,000 rows take 8 times `psql \copy`.
+    const pageSize = this.config.export.pageRows;
     const request = { ...parseReadRequest(raw, { maxPageSize: pageSize, defaultPageSize: pageSize }), first: pageSize };
     const first = await this.read(principal, request, signal);
     const service = this;
