@@ -29,6 +29,7 @@ export interface GatewayServices {
 /** What every resolver receives: the caller, the services, per-request loaders and a deadline. */
 export interface GatewayContext extends GatewayServices {
   principal: Principal;
+  /** The request's logger (it carries the request id); who logs adds the principal's fields. */
   log: Logger;
   /** Aborts when the client goes away or the operation timeout passes. */
   signal: AbortSignal;

@@ -63,7 +63,8 @@ export function useErrorLog(logged: WeakSet<object>): Plugin<GatewayContext> {
           if (!('errors' in result) || !result.errors?.length) return;
           const operation = getOperationAST(args.document, args.operationName);
           const name = operation?.name?.value;
-          const log: Logger = args.contextValue.log;
+          const { principal } = args.contextValue;
+          const log: Logger = args.contextValue.log.child({ principal: principal.id, dept: principal.department });
           let hash: string | undefined;
           const errors: readonly unknown[] = result.errors;
           for (const error of errors) {
