@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { BSON, MongoBulkWriteError, MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
 import { canonicalJson } from './canonical-json.js';
 
@@ -46,6 +47,12 @@ export interface AuditVerification {
 
 const GENESIS = '0'.repeat(64);
 const MAX_BATCH = 500;
+/** How long after a lost race this process expects another appender to be active. */
+const CONTENDED_FOR_MS = 2000;
+/** The pause between batches meanwhile. */
+const PACE_MS = 4;
+/** How long a batch may keep losing races before its reads are refused. */
+const MAX_APPEND_MS = 5000;
 const MAX_REPORTED = 100;
 /** Events read per round trip when walking to the end of the chain. */
 const WALK_PAGE = 1000;
@@ -75,6 +82,8 @@ export class AuditLog {
   private writing = false;
   /** The last link this process wrote; a guess that a lost insert race corrects. */
   private last: Tip | null = null;
+  /** Until when another appender is taken to be active: a race was lost shortly before. */
+  private contendedUntil = 0;
   /** The last link the tip hint was moved to by this process, and that move. */
   private tipMoved = 0;
   private tipMoving: Promise<void> = Promise.resolve();
@@ -115,6 +124,10 @@ export class AuditLog {
     this.writing = true;
     try {
       while (this.pending.length > 0) {
+        // While another process appends too, each waits a moment between its batches: the other
+        // then finds the end still where it read it (instead of both colliding on every batch,
+        // and one of them losing for ever), and each batch gathers more events.
+        if (Date.now() < this.contendedUntil) await delay(PACE_MS);
         const batch = this.pending.splice(0, MAX_BATCH);
         try {
           const written = await this.write(batch.map((b) => b.entry));
@@ -162,10 +175,13 @@ export class AuditLog {
   private async write(entries: AuditEntry[]): Promise<AuditEvent[]> {
     const written: AuditEvent[] = [];
     let remaining = entries;
-    let lostRace = false;
-    for (let attempt = 0; remaining.length > 0; attempt++) {
-      if (attempt >= 50) throw new Error('audit chain is too contended to append');
-      const tip = await this.end(lostRace || attempt > 0);
+    // Whether the end this process knows may be behind: at first only if it knows none.
+    let walk = false;
+    const started = Date.now();
+    while (remaining.length > 0) {
+      // Bounded by time, not attempts: under two busy appenders one may lose dozens of races in a row.
+      if (Date.now() - started > MAX_APPEND_MS) throw new Error('audit chain is too contended to append');
+      const tip = await this.end(walk);
       const chain: AuditEvent[] = [];
       let prev = tip;
       const at = new Date();
@@ -180,20 +196,45 @@ export class AuditLog {
       let inserted = chain.length;
       try {
         await this.events.insertMany(chain, { ordered: true });
+        walk = false;
       } catch (error) {
         if (!isDuplicate(error)) throw error;
         // Someone else took a link first; what we inserted before it stands, the rest is redone.
-        // What was inserted is read back rather than taken from the error's count, which some
-        // servers (mongo-java-server) report as the whole batch.
-        inserted = await this.storedPrefix(chain);
-        lostRace = true;
+        this.contendedUntil = Date.now() + CONTENDED_FOR_MS;
+        const after = await this.afterLostRace(tip, chain);
+        inserted = after.inserted;
+        walk = after.walk;
       }
       written.push(...chain.slice(0, inserted));
       remaining = remaining.slice(inserted);
-      const last = chain[inserted - 1];
-      if (last) this.last = { seq: last._id, hash: last.hash };
+      if (!walk && inserted > 0) {
+        const last = chain[inserted - 1]!;
+        if (last._id > (this.last?.seq ?? 0)) this.last = { seq: last._id, hash: last.hash };
+      }
     }
     return written;
+  }
+
+  /**
+   * After a lost race, one read of the links that follow `tip` tells both how many of `chain`
+   * were stored as written (read back rather than taken from the error's count, which some
+   * servers, mongo-java-server, report as the whole batch) and where the chain now ends, so the
+   * retry needs no further round trip unless more than a page was appended meanwhile.
+   */
+  private async afterLostRace(tip: Tip, chain: AuditEvent[]): Promise<{ inserted: number; walk: boolean }> {
+    const next: Pick<AuditEvent, '_id' | 'hash'>[] = await this.events
+      .find({ _id: { $gt: tip.seq } }, { projection: { hash: 1 }, sort: { _id: 1 }, limit: WALK_PAGE })
+      .toArray();
+    const ours = new Map(chain.map((e) => [e._id, e.hash]));
+    let inserted = 0;
+    let end = tip;
+    for (const event of next) {
+      if (event._id !== end.seq + 1) break;
+      if (inserted === end.seq - tip.seq && ours.get(event._id) === event.hash) inserted++;
+      end = { seq: event._id, hash: event.hash };
+    }
+    this.last = end;
+    return { inserted, walk: next.length >= WALK_PAGE };
   }
 
   /**
@@ -216,14 +257,6 @@ export class AuditLog {
         },
       );
     return this.tipMoving;
-  }
-
-  /** How many events of `chain`, from its start, are stored as we wrote them. */
-  private async storedPrefix(chain: AuditEvent[]): Promise<number> {
-    const stored = await this.events.find({ _id: { $in: chain.map((e) => e._id) } }, { projection: { hash: 1 } }).toArray();
-    const hashes = new Map(stored.map((e) => [e._id, e.hash]));
-    const firstForeign = chain.findIndex((e) => hashes.get(e._id) !== e.hash);
-    return firstForeign === -1 ? chain.length : firstForeign;
   }
 
   /**
