@@ -25,6 +25,22 @@ function forge(claims: Record<string, unknown>, options: jwt.SignOptions = {}, s
 }
 
 describe('JWT authentication', () => {
+  it('checks the token before the query: without one, nothing about the schema comes back', async () => {
+    for (const query of ['{ me { id department roles } }', '{ mee }', '{ data { cong_an_nope { edges { cursor } } } }', '{ me { id ']) {
+      for (const bearer of [undefined, 'not-a-jwt']) {
+        const response = await fetch(`${story.gw.base}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+          body: JSON.stringify({ query }),
+        });
+        expect(response.status, query).toBe(401);
+        const text = await response.text();
+        expect(JSON.parse(text).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+        expect(text).not.toMatch(/Did you mean|Cannot query|selection|Syntax/);
+      }
+    }
+  });
+
   it('accepts a token from the token command key and describes the caller', async () => {
     const result = await story.as(like(analystOfTaiChinh, { roles: ['analyst', 'steward'] })).me();
     expect(dataOf(result).me).toEqual({ id: analystOfTaiChinh.id, department: { code: 'tai-chinh', name: 'Sở Tài chính' }, roles: ['ANALYST', 'STEWARD'] });

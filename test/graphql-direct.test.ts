@@ -44,6 +44,7 @@ describe('the direct GraphQL path', () => {
     expect(take(req({ 'content-type': 'application/json', accept: 'application/graphql-response+json' }))).toBeNull();
     expect(take(req({ 'content-type': 'application/json', origin: 'https://elsewhere.example' }))).toBeNull();
     expect(take(req({ 'content-type': 'text/plain' }))).toBeNull();
+    expect(take(req({ 'content-type': 'APPLICATION/JSON' }))).toBeNull();
     expect(take(req({ 'content-type': 'application/json' }, Buffer.from(json('{ me { id } }', { extensions: {} }))))).toBeNull();
     expect(take(req({ 'content-type': 'application/json' }, Buffer.from('[{"query":"{ me { id } }"}]')))).toBeNull();
     expect(take(req({ 'content-type': 'application/json' }, Buffer.from('{"query":')))).toBeNull();
@@ -59,6 +60,34 @@ describe('the direct GraphQL path', () => {
     // A grantee without a grant: FORBIDDEN on the field, data null beside it.
     expect(JSON.parse((await bothWays(json(read), analyst.token)).body).errors[0].extensions.code).toBe('FORBIDDEN');
     expect((await bothWays(json('query Q($n: Int!) { data { cong_an_people(first: $n) { edges { node { citizenId } } } } }', { variables: { n: 2 }, operationName: 'Q' }), officer.token)).status).toBe(200);
+  });
+
+  it('words variable errors alike on the first (interpreted) and later (compiled) runs of a document', async () => {
+    const query = 'query($f: DatasetFilter, $n: Int!) { datasets(filter: $f, first: $n) { totalCount } }';
+    const answers = [];
+    for (let run = 0; run < 3; run++) {
+      for (const variables of [{ f: { classifications: ['SECRET'] }, n: 1 }, { n: 'x' }, {}]) {
+        const answer = await bothWays(json(query, { variables }), officer.token);
+        expect(answer.status).toBe(400);
+        answers.push(JSON.parse(answer.body));
+      }
+    }
+    expect(answers.slice(3)).toEqual([...answers.slice(0, 3), ...answers.slice(0, 3)]);
+    expect(answers[0].errors[0].message).toContain('$f');
+  });
+
+  it('answers a query that does not fit the schema with 400, as the API says', async () => {
+    const answer = await bothWays(json('{ mee }'), officer.token);
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses an empty body at once instead of waiting for one', async () => {
+    for (const path of ['/graphql', '/graphql?']) {
+      const response = await fetch(`${residents.gw.base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${officer.token}` }, body: '', signal: AbortSignal.timeout(5000) });
+      expect(response.status).toBe(400);
+      expect((await response.json()).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    }
   });
 
   it('answers every kind of refusal exactly as yoga does', async () => {

@@ -11,6 +11,7 @@ import { logSerializers, type Logger } from '../logger.js';
 import { createMaskError, toGraphQLError } from './error-masking.js';
 import { exportRoute } from './export-route.js';
 import { answerDirectly, directOperation } from './graphql-direct.js';
+import { useAuthenticateFirst } from './use-authenticate-first.js';
 import { createLoaders } from './loaders.js';
 import { createMetrics } from './metrics.js';
 import { useCompiledExecution } from './use-compiled-execution.js';
@@ -91,6 +92,7 @@ export function buildApp(deps: AppDeps) {
       };
     },
     plugins: [
+      useAuthenticateFirst(verifyBearer),
       schema.plugin,
       useCsrfPrevention(),
       useWellFormedInput(),
@@ -210,6 +212,11 @@ export function buildApp(deps: AppDeps) {
     res.setHeader('x-content-type-options', 'nosniff');
     res.setHeader('x-frame-options', 'DENY');
     res.setHeader('content-security-policy', "frame-ancestors 'none'");
+    // An empty body (Content-Length: 0) leaves express.raw an empty buffer, which yoga takes for
+    // no body and then waits for the stream express has already read: the request hung.
+    if (req.method === 'POST' && (!Buffer.isBuffer(req.body) || req.body.length === 0)) {
+      return sendError(res, badInput('The request has no body: send the operation as JSON, {"query": "…"}.'), 400);
+    }
     const operation = directOperation(req);
     if (operation) return answerDirectly(yoga, schema.prepare, operation, req, res, maskError).catch(next);
     return yoga(req, res, { req, res });

@@ -8,7 +8,8 @@ type Yoga = YogaServerInstance<ServerContext, GatewayContext>;
 
 /** `*∕*` or `application/json`, alone and in UTF-8: the answer yoga would give is then plain JSON. */
 const PLAIN_ACCEPT = /^\s*(?:\*\/\*|application\/json)\s*(?:;\s*charset=utf-8\s*)?$/i;
-const JSON_TYPE = /^\s*application\/json\s*(?:;\s*charset=utf-8\s*)?$/i;
+/** Lower case only, as yoga's JSON parser matches it: any other spelling gets yoga's answer (415). */
+const JSON_TYPE = /^application\/json(?:; ?charset=utf-8)?$/;
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 

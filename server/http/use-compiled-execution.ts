@@ -9,7 +9,7 @@ import type { Plugin } from 'graphql-yoga';
  */
 const require = createRequire(import.meta.url);
 const { compileQuery, isCompiledQuery } = require('graphql-jit') as typeof import('graphql-jit');
-const { GraphQLError, visit } = require('graphql') as typeof import('graphql');
+const { GraphQLError, getOperationAST, getVariableValues, visit } = require('graphql') as typeof import('graphql');
 
 /**
  * graphql-jit's errors carry their locations but not their field nodes, from which error masking
@@ -79,6 +79,10 @@ export function useCompiledExecution(): Plugin {
       }
       const query = entry?.query;
       if (!query) return;
+      // graphql-jit words variable errors its own way (naming inner variables the query does not
+      // have, without locations): when the variables do not fit, graphql-js runs and answers.
+      const operation = getOperationAST(document, args.operationName ?? undefined);
+      if (operation?.variableDefinitions?.length && getVariableValues(schema, operation.variableDefinitions, args.variableValues ?? {}).errors) return;
       setExecuteFn((a) => {
         const result = query(a.rootValue, a.contextValue, a.variableValues);
         return result instanceof Promise ? result.then((r) => withNodes(document, r)) : withNodes(document, result);

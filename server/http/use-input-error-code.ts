@@ -19,7 +19,8 @@ export function useInputErrorCode(): Plugin {
                 ...(error.nodes ? { nodes: error.nodes } : {}),
                 ...(error.source ? { source: error.source } : {}),
                 ...(error.positions ? { positions: error.positions } : {}),
-                extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+                // spec: false, or yoga answers 200 to a JSON client (the GraphQL-over-HTTP legacy rule).
+                extensions: { code: 'BAD_USER_INPUT', http: { status: 400, spec: false } },
               }),
           ),
         );
