@@ -55,7 +55,7 @@ const PACE_MS = 4;
 const MAX_APPEND_MS = 5000;
 const MAX_REPORTED = 100;
 /** Events read per round trip when walking to the end of the chain. */
-const WALK_PAGE = 1000;
+const WALK_PAGE = 200;
 /** MongoDB's document limit, less room for the chain fields added to an entry. */
 const MAX_ENTRY_BYTES = 16 * 1024 * 1024 - 4096;
 
@@ -161,9 +161,7 @@ export class AuditLog {
     // a whole batch since), as far as they follow each other without a gap.
     let end: Tip = tip;
     for (;;) {
-      const next: Pick<AuditEvent, '_id' | 'hash'>[] = await this.events
-        .find({ _id: { $gt: end.seq } }, { projection: { hash: 1 }, sort: { _id: 1 }, limit: WALK_PAGE })
-        .toArray();
+      const next = await this.linksAfter(end, WALK_PAGE);
       for (const event of next) {
         if (event._id !== end.seq + 1) return (this.last = end);
         end = { seq: event._id, hash: event.hash };
@@ -222,9 +220,9 @@ export class AuditLog {
    * retry needs no further round trip unless more than a page was appended meanwhile.
    */
   private async afterLostRace(tip: Tip, chain: AuditEvent[]): Promise<{ inserted: number; walk: boolean }> {
-    const next: Pick<AuditEvent, '_id' | 'hash'>[] = await this.events
-      .find({ _id: { $gt: tip.seq } }, { projection: { hash: 1 }, sort: { _id: 1 }, limit: WALK_PAGE })
-      .toArray();
+    // At least the whole batch: what it stored must all be counted, or it would be written twice.
+    const count = Math.max(WALK_PAGE, chain.length);
+    const next = await this.linksAfter(tip, count);
     const ours = new Map(chain.map((e) => [e._id, e.hash]));
     let inserted = 0;
     let end = tip;
@@ -234,7 +232,18 @@ export class AuditLog {
       end = { seq: event._id, hash: event.hash };
     }
     this.last = end;
-    return { inserted, walk: next.length >= WALK_PAGE };
+    return { inserted, walk: next.length >= count };
+  }
+
+  /**
+   * The stored links among the `count` after `from`, by sequence number. Asked by id, not as a
+   * range: mongo-java-server scans the whole collection for `_id > n` (130 ms at 150,000
+   * events, against 6 ms for the ids), which made two busy gateways stall for seconds.
+   */
+  private async linksAfter(from: Tip, count: number): Promise<Pick<AuditEvent, '_id' | 'hash'>[]> {
+    const ids = Array.from({ length: count }, (_, i) => from.seq + 1 + i);
+    const found: Pick<AuditEvent, '_id' | 'hash'>[] = await this.events.find({ _id: { $in: ids } }, { projection: { hash: 1 } }).toArray();
+    return found.sort((a, b) => a._id - b._id);
   }
 
   /**
