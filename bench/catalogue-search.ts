@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { MongoClient, type Document } from 'mongodb';
 import { readSampleCatalogue } from '../datasets/sample-catalogue.js';
 import { signToken } from '../server/auth/jwt.js';
@@ -60,7 +61,7 @@ export async function run(): Promise<void> {
   console.log(`\n  search index built over ${gateway.catalogue.searchIndex.size} datasets in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   console.log(`  load time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  const server = gateway.app.listen(0, '127.0.0.1');
+  const server = createServer(gateway.requestListener).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   const principal: Principal = { id: 'bench', department: 'tai-chinh', roles: ['analyst'] };

@@ -44,7 +44,7 @@ export async function createGateway(config: Config, logger: Logger, db: Db) {
   const schema = new LiveSchema(catalogue, config.limits.dataSchemaMaxDatasets, logger);
   await schema.current();
   const webConsole = await createConsole({ config, logger, db, catalogue, records, health, access, auditLog });
-  const { app, metrics } = buildApp({
+  const { requestListener, metrics } = buildApp({
     console: webConsole,
     config,
     logger,
@@ -59,5 +59,5 @@ export async function createGateway(config: Config, logger: Logger, db: Db) {
       await db.command({ ping: 1 });
     },
   });
-  return { app, metrics, catalogue, records, health, sources, access, auditLog, schema };
+  return { requestListener, metrics, catalogue, records, health, sources, access, auditLog, schema };
 }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { MongoClient } from 'mongodb';
 import { startLocalEnvironment } from '../datasets/local-environment.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const gateway = await createGateway(config, logger, db);
   await local?.seed(gateway.catalogue);
 
-  const server: Server = gateway.app.listen(config.port, config.host);
+  const server: Server = createServer(gateway.requestListener).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -1,11 +1,13 @@
-import type { Request } from 'express';
 import { describe, expect, it } from 'vitest';
-import { directOperation } from '../server/http/graphql-direct.js';
+import { plainOperation, takesDirectPath } from '../server/http/graphql-direct.js';
 import { analystOfTaiChinh, officerOfCongAn } from './kit/personas.js';
 import { withPublishedSource } from './kit/stories.js';
 import { peopleRows } from './sample-rows.js';
 
-const residents = withPublishedSource(peopleRows(30), 'RESTRICTED');
+const lines: string[] = [];
+const residents = withPublishedSource(peopleRows(30), 'RESTRICTED', {
+  gateway: { env: { LOG_LEVEL: 'info', MAX_BODY_BYTES: '4096' }, logDestination: { write: (line: string) => void lines.push(line) } },
+});
 const officer = residents.as(officerOfCongAn);
 const analyst = residents.as(analystOfTaiChinh);
 
@@ -21,7 +23,9 @@ async function bothWays(body: string, token: string | null, extra: Record<string
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra, ...accept },
       body,
     });
-    return { status: response.status, type: response.headers.get('content-type'), cache: response.headers.get('cache-control'), body: await response.text() };
+    const header = (name: string) => response.headers.get(name);
+    const protections = ['cache-control', 'vary', 'x-content-type-options', 'x-frame-options', 'content-security-policy'].map((name) => [name, header(name)]);
+    return { status: response.status, type: header('content-type'), cache: header('cache-control'), protections, requestId: /^[0-9a-f-]{36}$/.test(header('x-request-id') ?? ''), body: await response.text() };
   };
   const direct = await send({});
   const viaYoga = await send({ accept: 'application/json, */*' });
@@ -35,21 +39,26 @@ const json = (query: string, more: Record<string, unknown> = {}) => JSON.stringi
 
 describe('the direct GraphQL path', () => {
   it('is taken only by plain JSON POSTs to the endpoint', () => {
-    const req = (headers: Record<string, string>, body: unknown = Buffer.from(json('{ me { id } }')), method = 'POST', url = '/graphql') =>
-      ({ method, url, headers, body }) as Pick<Request, 'method' | 'url' | 'headers' | 'body'>;
-    const take = (r: ReturnType<typeof req>) => directOperation(r as Request);
-    expect(take(req({ 'content-type': 'application/json' }))).toEqual({ query: '{ me { id } }' });
-    expect(take(req({ 'content-type': 'application/json; charset=utf-8', accept: '*/*' }))).not.toBeNull();
-    expect(take(req({ 'content-type': 'application/json', accept: 'application/json, */*' }))).toBeNull();
-    expect(take(req({ 'content-type': 'application/json', accept: 'application/graphql-response+json' }))).toBeNull();
-    expect(take(req({ 'content-type': 'application/json', origin: 'https://elsewhere.example' }))).toBeNull();
-    expect(take(req({ 'content-type': 'text/plain' }))).toBeNull();
-    expect(take(req({ 'content-type': 'APPLICATION/JSON' }))).toBeNull();
-    expect(take(req({ 'content-type': 'application/json' }, Buffer.from(json('{ me { id } }', { extensions: {} }))))).toBeNull();
-    expect(take(req({ 'content-type': 'application/json' }, Buffer.from('[{"query":"{ me { id } }"}]')))).toBeNull();
-    expect(take(req({ 'content-type': 'application/json' }, Buffer.from('{"query":')))).toBeNull();
-    expect(take(req({ 'content-type': 'application/json' }, undefined, 'POST', '/graphql?query=x'))).toBeNull();
-    expect(take(req({ 'content-type': 'application/json' }, undefined, 'GET'))).toBeNull();
+    const req = (headers: Record<string, string>, method = 'POST', url = '/graphql') => ({ method, url, headers });
+    expect(takesDirectPath(req({ 'content-type': 'application/json' }))).toBe(true);
+    expect(takesDirectPath(req({ 'content-type': 'application/json; charset=utf-8', accept: '*/*' }))).toBe(true);
+    expect(takesDirectPath(req({ 'content-type': 'application/json', accept: 'application/json, */*' }))).toBe(false);
+    expect(takesDirectPath(req({ 'content-type': 'application/json', accept: 'application/graphql-response+json' }))).toBe(false);
+    expect(takesDirectPath(req({ 'content-type': 'application/json', origin: 'https://elsewhere.example' }))).toBe(false);
+    expect(takesDirectPath(req({ 'content-type': 'text/plain' }))).toBe(false);
+    expect(takesDirectPath(req({ 'content-type': 'APPLICATION/JSON' }))).toBe(false);
+    expect(takesDirectPath(req({ 'content-type': 'application/json' }, 'POST', '/graphql?query=x'))).toBe(false);
+    expect(takesDirectPath(req({ 'content-type': 'application/json' }, 'POST', '/GRAPHQL'))).toBe(false);
+    expect(takesDirectPath(req({ 'content-type': 'application/json' }, 'GET'))).toBe(false);
+
+    const body = (text: string) => plainOperation(Buffer.from(text));
+    expect(body(json('{ me { id } }'))).toEqual({ query: '{ me { id } }' });
+    expect(body(json('{ me { id } }', { variables: null, operationName: null }))).toEqual({ query: '{ me { id } }' });
+    expect(body(json('{ me { id } }', { extensions: {} }))).toBeNull();
+    expect(body(json('{ me { id } }', { variables: [1] }))).toBeNull();
+    expect(body('[{"query":"{ me { id } }"}]')).toBeNull();
+    expect(body('{"query":')).toBeNull();
+    expect(body('{"query": 1}')).toBeNull();
   });
 
   it('answers a read and its errors exactly as yoga does', async () => {
@@ -111,5 +120,46 @@ describe('the direct GraphQL path', () => {
       expect(JSON.parse(answer.body).errors?.[0]?.extensions?.code, body).toBeTruthy();
       expect(answer.body).not.toMatch(/stack|\bat \//);
     }
+  });
+
+  it('logs each request once with its id, counts it and echoes the id, like every other route', async () => {
+    const from = lines.length;
+    for (const [id, accept] of [['direct-1', {}], ['via-yoga-1', { accept: 'application/json, */*' }]] as const) {
+      const response = await fetch(`${residents.gw.base}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${officer.token}`, 'x-request-id': id, ...accept },
+        body: json('{ me { id } }'),
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-request-id')).toBe(id);
+    }
+    // pino writes the line once the answer is out; give the event loop a turn.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const completed = lines
+      .slice(from)
+      .map((line) => JSON.parse(line) as { msg?: string; req?: { id?: string; method?: string; path?: string }; res?: { statusCode?: number } })
+      .filter((entry) => entry.msg === 'request completed');
+    for (const id of ['direct-1', 'via-yoga-1']) {
+      expect(completed.filter((entry) => entry.req?.id === id)).toEqual([expect.objectContaining({ req: { id, method: 'POST', path: '/graphql' }, res: { statusCode: 200 } })]);
+    }
+    expect(lines.slice(from).join('')).not.toMatch(/authorization|Bearer/i);
+    const metrics = await (await fetch(`${residents.gw.base}/metrics`)).text();
+    expect(metrics).toMatch(/http_requests_total\{method="POST",route="\/graphql",status="200"\} \d+/);
+  });
+
+  it('refuses a body over the limit with 413 on both paths, and answers the next request on the same connection', async () => {
+    const big = json(`{ me { id } } # ${'x'.repeat(5000)}`);
+    const answer = await bothWays(big, officer.token);
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body).errors[0]).toMatchObject({ message: 'Request body larger than 4096 bytes.', extensions: { code: 'BAD_USER_INPUT' } });
+    // Announced larger than the limit but sent in chunks: refused all the same.
+    const chunked = await fetch(`${residents.gw.base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${officer.token}` },
+      body: new Blob([big]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect((await bothWays(json('{ me { id } }'), officer.token)).status).toBe(200);
   });
 });

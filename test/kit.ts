@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { MongoClient, type Db } from 'mongodb';
 import type { DestinationStream } from 'pino';
 import { expect, inject } from 'vitest';
@@ -105,7 +105,7 @@ export async function startTestGateway(options: { env?: Record<string, string>; 
   if (options.sampleCatalogue) await loadSampleCatalogue(gateway.catalogue, logger);
   else for (const department of (await readSampleCatalogue()).departments) await gateway.catalogue.upsertDepartment(department);
 
-  const server: Server = gateway.app.listen(0, '127.0.0.1');
+  const server: Server = createServer(gateway.requestListener).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -1,10 +1,11 @@
-import type { Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLError } from 'graphql';
 import { processRegularResult, type GraphQLParams, type YogaServerInstance } from 'graphql-yoga';
 import type { GatewayContext } from './context.js';
 
-type ServerContext = { req: Request; res: Response };
-type Yoga = YogaServerInstance<ServerContext, GatewayContext>;
+/** What the gateway's GraphQL server sees of the HTTP exchange: node's own, on both paths. */
+export type ServerContext = { req: IncomingMessage; res: ServerResponse };
+export type Yoga = YogaServerInstance<ServerContext, GatewayContext>;
 
 /** `*∕*` or `application/json`, alone and in UTF-8: the answer yoga would give is then plain JSON. */
 const PLAIN_ACCEPT = /^\s*(?:\*\/\*|application\/json)\s*(?:;\s*charset=utf-8\s*)?$/i;
@@ -14,26 +15,32 @@ const JSON_TYPE = /^application\/json(?:; ?charset=utf-8)?$/;
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * The operation of a request that the direct path can answer exactly as yoga would, or null:
- * a POST to the endpoint itself with a UTF-8 JSON body of `query` and at most `variables` and
- * `operationName`, with no Origin (so no CORS answer to give) and a plain JSON Accept. Anything
- * else (GET, GraphiQL's page, other media types, extensions, batches, a body that does not
- * parse) goes through yoga unchanged, which also answers its errors.
+ * Whether a request may take the direct path, from its line and headers alone (the body is not
+ * read yet): a POST to the endpoint itself, with no Origin (so no CORS answer to give), a UTF-8
+ * JSON body and a plain JSON Accept. Everything else (GET, GraphiQL's page, CORS, other media
+ * types, `/graphql/`, a query string) goes through express and yoga's whole handler.
  */
-export function directOperation(req: Request): GraphQLParams | null {
-  if (req.method !== 'POST' || req.url !== '/graphql' || req.headers.origin !== undefined) return null;
-  if (!JSON_TYPE.test(req.headers['content-type'] ?? '')) return null;
+export function takesDirectPath(req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>): boolean {
+  if (req.method !== 'POST' || req.url !== '/graphql' || req.headers.origin !== undefined) return false;
+  if (!JSON_TYPE.test(req.headers['content-type'] ?? '')) return false;
   const accept = req.headers.accept;
-  if (accept !== undefined && !PLAIN_ACCEPT.test(accept)) return null;
-  if (!Buffer.isBuffer(req.body)) return null;
-  let body: unknown;
+  return accept === undefined || PLAIN_ACCEPT.test(accept);
+}
+
+/**
+ * The operation of a body that the direct path answers exactly as yoga would, or null: a JSON
+ * object of `query` and at most `variables` and `operationName`. Extensions, batches and a body
+ * that does not parse are left to yoga's handler, which also words their errors.
+ */
+export function plainOperation(body: Buffer): GraphQLParams | null {
+  let parsed: unknown;
   try {
-    body = JSON.parse(req.body.toString('utf8'));
+    parsed = JSON.parse(body.toString('utf8'));
   } catch {
     return null;
   }
-  if (!isRecord(body)) return null;
-  const { query, variables, operationName, ...rest } = body;
+  if (!isRecord(parsed)) return null;
+  const { query, variables, operationName, ...rest } = parsed;
   if (Object.keys(rest).length > 0 || typeof query !== 'string') return null;
   if (variables !== undefined && variables !== null && !isRecord(variables)) return null;
   if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
@@ -57,8 +64,8 @@ export async function answerDirectly(
   yoga: Yoga,
   prepareSchema: (request: globalThis.Request) => Promise<void>,
   params: GraphQLParams,
-  req: Request,
-  res: Response,
+  req: IncomingMessage,
+  res: ServerResponse,
   maskError: (error: unknown) => GraphQLError,
 ): Promise<void> {
   const headers: [string, string][] = [];
