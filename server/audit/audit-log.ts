@@ -54,6 +54,11 @@ const PACE_MS = 4;
 /** How long a batch may keep losing races before its reads are refused. */
 const MAX_APPEND_MS = 5000;
 const MAX_REPORTED = 100;
+/**
+ * How long the tip hint may lag behind the events this process appended: moving it after every
+ * batch cost MongoDB a command per batch, a tenth of the catalogue's work per read by key.
+ */
+const TIP_LAG_MS = 200;
 /** Events read per round trip when walking to the end of the chain. */
 const WALK_PAGE = 200;
 /** MongoDB's document limit, less room for the chain fields added to an entry. */
@@ -87,6 +92,7 @@ export class AuditLog {
   /** The last link the tip hint was moved to by this process, and that move. */
   private tipMoved = 0;
   private tipMoving: Promise<void> = Promise.resolve();
+  private tipTimer: NodeJS.Timeout | null = null;
 
   constructor(
     db: Db,
@@ -135,8 +141,8 @@ export class AuditLog {
         } catch (error) {
           batch.forEach((b) => b.reject(error));
         }
-        // The events are stored: their readers have their answer, and the hint follows.
-        void this.moveTip();
+        // The events are stored: their readers have their answer, and the hint follows shortly.
+        this.moveTipSoon();
       }
     } finally {
       this.writing = false;
@@ -246,12 +252,22 @@ export class AuditLog {
     return found.sort((a, b) => a._id - b._id);
   }
 
+  /** Moves the tip hint within TIP_LAG_MS, once for however many batches are written meanwhile. */
+  private moveTipSoon(): void {
+    if (this.tipTimer) return;
+    this.tipTimer = setTimeout(() => void this.moveTip(), TIP_LAG_MS);
+    // A hint left behind at exit costs the next start a short walk forward, nothing more.
+    this.tipTimer.unref();
+  }
+
   /**
    * Moves the tip hint to the last link this process knows, unless it is there already. Not
-   * awaited by appenders (the hint is not part of the chain); `verify` waits for it, and a
-   * failed move is made again after the next batch.
+   * awaited by appenders (the hint is not part of the chain); `verify` makes it move first, and
+   * a failed move is made again after the next batch.
    */
   private moveTip(): Promise<void> {
+    if (this.tipTimer) clearTimeout(this.tipTimer);
+    this.tipTimer = null;
     const last = this.last;
     if (!last || last.seq <= this.tipMoved) return this.tipMoving;
     this.tipMoving = this.tip
@@ -275,8 +291,9 @@ export class AuditLog {
    */
   async verify(): Promise<AuditVerification> {
     // Read before the walk: every link up to the tip was stored before the tip moved there, so
-    // events appended while the walk runs are never taken for events deleted from the end.
-    await this.tipMoving;
+    // events appended while the walk runs are never taken for events deleted from the end. This
+    // process's own links are all covered; another process's may lag by TIP_LAG_MS.
+    await this.moveTip();
     const tip = await this.tip.findOne({ _id: 'tip' });
     const broken = new BrokenLinks();
     let checked = 0;
