@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { BSON, MongoBulkWriteError, MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson, canonicalMembers, canonicalObject, type CanonicalMember } from './canonical-json.js';
 
 /** What is recorded of one data read or governance change. */
 export interface AuditEntry {
@@ -83,7 +83,7 @@ interface Tip {
 export class AuditLog {
   readonly events: Collection<AuditEvent>;
   private readonly tip: Collection<{ _id: string; seq: number; hash: string }>;
-  private pending: { entry: AuditEntry; resolve: (e: AuditEvent) => void; reject: (e: unknown) => void }[] = [];
+  private pending: { entry: StoredEntry; resolve: (e: AuditEvent) => void; reject: (e: unknown) => void }[] = [];
   private writing = false;
   /** The last link this process wrote; a guess that a lost insert race corrects. */
   private last: Tip | null = null;
@@ -108,12 +108,16 @@ export class AuditLog {
   }
 
   private hashOf(event: Omit<AuditEvent, 'hash'>): string {
-    return createHmac('sha256', this.secret).update(canonicalJson(event)).digest('hex');
+    return this.hmac(canonicalJson(event));
+  }
+
+  private hmac(canonical: string): string {
+    return createHmac('sha256', this.secret).update(canonical).digest('hex');
   }
 
   /** Resolves once the event is stored; rejects if it could not be, and then nothing was recorded for it. */
   append(entry: AuditEntry): Promise<AuditEvent> {
-    let stored: AuditEntry;
+    let stored: StoredEntry;
     try {
       // Refused here, alone: inside a batch, an entry the store cannot hold would fail its batch-mates too.
       stored = storedEntry(entry);
@@ -176,7 +180,7 @@ export class AuditLog {
     }
   }
 
-  private async write(entries: AuditEntry[]): Promise<AuditEvent[]> {
+  private async write(entries: StoredEntry[]): Promise<AuditEvent[]> {
     const written: AuditEvent[] = [];
     let remaining = entries;
     // Whether the end this process knows may be behind: at first only if it knows none.
@@ -189,11 +193,14 @@ export class AuditLog {
       const chain: AuditEvent[] = [];
       let prev = tip;
       const at = new Date();
-      for (const entry of remaining) {
+      const atJson = canonicalJson(at);
+      for (const { entry, members } of remaining) {
         // The entry is already as it will be read back (storedEntry), and the chain fields survive
-        // BSON unchanged (an integer, a millisecond date, hex): verify() sees what was hashed.
-        const body: Omit<AuditEvent, 'hash'> = { ...entry, _id: prev.seq + 1, at, prevHash: prev.hash };
-        const event: AuditEvent = { ...body, hash: this.hashOf(body) };
+        // BSON unchanged (an integer, a millisecond date, hex): verify() sees what was hashed,
+        // canonicalJson of the whole event, made here of the entry's members and the chain's.
+        const seq = prev.seq + 1;
+        const canonical = canonicalObject([...members, ['_id', canonicalJson(seq)], ['at', atJson], ['prevHash', canonicalJson(prev.hash)]]);
+        const event: AuditEvent = { ...entry, _id: seq, at, prevHash: prev.hash, hash: this.hmac(canonical) };
         chain.push(event);
         prev = { seq: event._id, hash: event.hash };
       }
@@ -354,11 +361,21 @@ function roundTrip(value: object): BSON.Document {
   return BSON.deserialize(bytes);
 }
 
-function storedEntry(entry: AuditEntry): AuditEntry {
+/** An entry as it will be read back, and its members as they are hashed. */
+interface StoredEntry {
+  entry: AuditEntry;
+  members: CanonicalMember[];
+}
+
+/** The chain's own fields: an entry that names one would be hashed as one thing and stored as another. */
+const CHAIN_FIELDS = new Set(['_id', 'at', 'prevHash', 'hash']);
+
+function storedEntry(entry: AuditEntry): StoredEntry {
   const stored = roundTrip(entry) as AuditEntry;
+  const clash = Object.keys(stored).find((key) => CHAIN_FIELDS.has(key));
+  if (clash) throw new Error(`An audit entry may not set the chain field ${clash}.`);
   // What is stored must also hash: fail here, for this entry alone, rather than in the batch.
-  canonicalJson(stored);
-  return stored;
+  return { entry: stored, members: canonicalMembers(stored) };
 }
 
 /** Broken links in ascending order: all of them counted, the first MAX_REPORTED named. */
