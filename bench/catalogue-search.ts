@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
+import { cannon } from './cannon.js';
 import { MongoClient, type Document } from 'mongodb';
 import { readSampleCatalogue } from '../datasets/sample-catalogue.js';
 import { signToken } from '../server/auth/jwt.js';
@@ -15,6 +16,8 @@ import { resolveMongo } from '../server/mongo/resolve-mongo.js';
 import { fmt, measure, measureHttp } from './load.js';
 
 const TOTAL = Number(process.env['BENCH_DATASETS'] ?? 100_000);
+/** Seconds of the 16-client run with the load client in a process of its own. */
+const CANNON_SECONDS = Number(process.env['BENCH_SECONDS'] ?? 10);
 const WORDS = ['dân cư', 'đất đai', 'doanh nghiệp', 'trường học', 'bệnh viện', 'môi trường', 'giao thông', 'thuế', 'nông nghiệp', 'khoa học', 'công nghệ', 'du lịch', 'xây dựng', 'quy hoạch', 'lao động', 'văn hóa'];
 const THEMES = ['dan-cu', 'dat-dai', 'kinh-te', 'giao-duc', 'y-te', 'moi-truong', 'giao-thong', 'van-hoa'];
 const QUERIES = ['dan cu', 'đất đai', 'truong hoc', 'benh vien quan', 'doanh nghiep', 'giao thong'];
@@ -95,7 +98,15 @@ export async function run(): Promise<void> {
   for (const [name, f] of rows) console.log(`  ${name.padEnd(28)} ${fmt(f)}`);
   const g16 = rows[3]![1];
   const d16 = rows[4]![1];
-  console.log(`  gateway/direct p95 at 16 clients: ${(g16.p95Ms / d16.p95Ms).toFixed(2)} (target ≤ 3.0); gateway p95 ${g16.p95Ms.toFixed(1)} ms (issue 11: ≤ 20 ms)`);
+  console.log(`  gateway/direct p95 at 16 clients: ${(g16.p95Ms / d16.p95Ms).toFixed(2)} (target ≤ 3.0)`);
+  // The figures above load the gateway from its own event loop, so the client's work (fetch,
+  // timing) delays the server's answers. Issue 11's target is read with the load from a process
+  // of its own, as the read benchmark does.
+  const apart = await cannon(process.execPath, { url, token, bodies, connections: 16, seconds: CANNON_SECONDS });
+  console.log(
+    `  gateway, 16 clients, load in its own process (autocannon, ${CANNON_SECONDS} s): median ${apart.p50.toFixed(1)} ms  p95 ${apart.p95.toFixed(1)} ms  ${apart.rps.toFixed(0)} req/s, ` +
+      `${apart.errors + apart.non2xx + apart.graphqlErrors} errors (issue 11: p95 ≤ 20 ms)`,
+  );
 
   console.log(`  (the gateway answers from its in-process search index; "direct" is the equivalent aggregation in MongoDB)`);
   server.closeAllConnections();
