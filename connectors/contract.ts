@@ -37,9 +37,10 @@ export interface Connector {
    * `limit` rows, with at least `fields` (which always include the sort fields). Values are typed
    * as the record schema says: dates as `YYYY-MM-DD`, date-times as ISO strings, numbers as
    * numbers. Rejects or ends the stream with an error on failure; stops promptly when `signal`
-   * aborts.
+   * aborts. A source that answers a page at once (SQL) gives the page as an array: read row by
+   * row through an async iteration, a page cost a promise and a turn of the event loop per row.
    */
-  query(request: ConnectorQuery): AsyncIterable<Row>;
+  query(request: ConnectorQuery): AsyncIterable<Row> | Promise<Row[]>;
 
   /** Whether the source answers, and how fast. Never throws. */
   health(signal: AbortSignal): Promise<{ ok: boolean; latencyMs: number; message?: string }>;

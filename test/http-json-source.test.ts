@@ -193,7 +193,7 @@ describe('http-json connector messages and limits', () => {
   const readAll = async (path: string, ctx = context(), options: Record<string, unknown> = {}): Promise<Row[]> => {
     const connector = openConnector(httpJsonConnector, { credentials: 'api', path, ...options }, ctx);
     const rows: Row[] = [];
-    for await (const row of connector.query({ fields: ['code', 'name'], where: null, orderBy: [], after: null, limit: null, signal: AbortSignal.timeout(3000) })) rows.push(row);
+    for await (const row of await connector.query({ fields: ['code', 'name'], where: null, orderBy: [], after: null, limit: null, signal: AbortSignal.timeout(3000) })) rows.push(row);
     return rows;
   };
   const failureOf = async (path: string, ctx = context(), options: Record<string, unknown> = {}): Promise<string> => {

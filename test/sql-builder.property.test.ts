@@ -395,7 +395,7 @@ describe.each(SOURCES)('%s connector under random requests', (_name, makeSource,
 
   const read = async (q: SelectRequest): Promise<Row[]> => {
     const out: Row[] = [];
-    for await (const row of connector.query({ ...q, signal: AbortSignal.timeout(10_000) })) out.push(row);
+    for await (const row of await connector.query({ ...q, signal: AbortSignal.timeout(10_000) })) out.push(row);
     return out;
   };
 

@@ -193,7 +193,7 @@ class MysqlConnector implements Connector {
     }));
   }
 
-  async *query(request: ConnectorQuery): AsyncIterable<Row> {
+  async query(request: ConnectorQuery): Promise<Row[]> {
     refuseUnsupported(this.capabilities, request);
     const sql = new SqlBuilder(mysqlDialect, this.fields);
     const text = sql.select(this.options, request);
@@ -201,7 +201,7 @@ class MysqlConnector implements Connector {
     const params = sql.params.map((p) => (typeof p === 'boolean' ? Number(p) : p));
     const rows = await this.run<Record<string, unknown>[]>(text, params, request.signal);
     const wanted = request.fields.map((f) => this.fields.get(f)!);
-    for (const row of rows) yield coerceRow(row, wanted);
+    return rows.map((row) => coerceRow(row, wanted));
   }
 
   health(signal: AbortSignal) {

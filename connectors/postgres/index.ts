@@ -197,12 +197,12 @@ class PostgresConnector implements Connector {
     }));
   }
 
-  async *query(request: ConnectorQuery): AsyncIterable<Row> {
+  async query(request: ConnectorQuery): Promise<Row[]> {
     refuseUnsupported(this.capabilities, request);
     const sql = new SqlBuilder(postgresDialect, this.fields);
     const text = sql.select({ schema: this.schema, table: this.options.table }, request);
     const result = await this.run(text, sql.params, request.signal);
-    yield* result.rows as Row[];
+    return result.rows as Row[];
   }
 
   health(signal: AbortSignal) {

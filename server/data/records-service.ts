@@ -166,7 +166,7 @@ export class RecordsService {
    * checks as `records`. The first page is read before anything is yielded, so a refused request
    * fails before a response has started; memory stays bounded by two pages (the next is read while one is written).
    */
-  async stream(principal: Principal, raw: unknown, signal: AbortSignal): Promise<{ fields: string[]; rows: AsyncIterable<Row> }> {
+  async stream(principal: Principal, raw: unknown, signal: AbortSignal): Promise<{ fields: string[]; pages: AsyncIterable<Row[]> }> {
     // Larger than an API page: each page costs a source round trip, a counter read and an audit
     // event, which at 1,000 rows made an export of 100,000 rows take 8 times `psql \copy`.
     const pageSize = this.config.export.pageRows;
@@ -179,17 +179,18 @@ export class RecordsService {
       const remaining = page.grant ? await service.access.remainingRows(page.grant) : null;
       return service.read(principal, { ...request, first: remaining === null ? pageSize : Math.max(1, Math.min(pageSize, remaining)), after: page.pageInfo.endCursor }, signal);
     };
-    async function* rows() {
+    // Page by page, not row by row: a step of an async iteration per row cost a tenth of an export.
+    async function* pages() {
       let page = first;
       for (;;) {
         // The next page is read while this one is written out: two pages in memory at most.
         const next = page.pageInfo.hasNextPage && !signal.aborted ? after(page) : null;
         next?.catch(() => undefined);
-        for (const edge of page.edges) yield edge.node;
+        yield page.edges.map((edge) => edge.node);
         if (!next || signal.aborted) return;
         page = await next;
       }
     }
-    return { fields: first.fields, rows: rows() };
+    return { fields: first.fields, pages: pages() };
   }
 }

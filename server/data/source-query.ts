@@ -76,7 +76,7 @@ export async function querySource(pooled: PooledSource, dataset: Pick<Dataset, '
   };
   const collect = async (): Promise<Row[]> => {
     let out: Row[] = [];
-    const stream = connector.query({
+    const rows = connector.query({
       fields,
       where: pushed,
       orderBy: pushOrder ? q.orderBy : [],
@@ -85,13 +85,20 @@ export async function querySource(pooled: PooledSource, dataset: Pick<Dataset, '
       signal: controller.signal,
     });
     const order = (a: Row, b: Row) => compareRows(a, b, q.orderBy);
-    for await (const row of stream) {
-      if (residue && !evaluate(residue, row, fieldsInfo)) continue;
-      if (!pushAfter && q.after && !isAfter(row, q.after, q.orderBy)) continue;
+    /** Keeps the row if it matches; false once the page is full. */
+    const take = (row: Row): boolean => {
+      if (residue && !evaluate(residue, row, fieldsInfo)) return true;
+      if (!pushAfter && q.after && !isAfter(row, q.after, q.orderBy)) return true;
       out.push(row);
       // In source order the first `limit` rows are the page; otherwise only the best `limit` are kept, so memory stays one page.
-      if (pushOrder && out.length >= q.limit) break;
+      if (pushOrder && out.length >= q.limit) return false;
       if (!pushOrder && out.length >= 2 * q.limit + 1000) out = out.sort(order).slice(0, q.limit);
+      return true;
+    };
+    if (Symbol.asyncIterator in rows) {
+      for await (const row of rows) if (!take(row)) break;
+    } else {
+      for (const row of await rows) if (!take(row)) break;
     }
     return pushOrder ? out : out.sort(order).slice(0, q.limit);
   };

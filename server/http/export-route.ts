@@ -109,7 +109,7 @@ export function exportRoute(config: Config, records: RecordsService, verifyBeare
       const [dataset, format] = [match[1], match[2]];
       const args = readArguments(dataset, req.query);
       release = slots.take(principal);
-      const { fields, rows } = await records.stream(principal, args, controller.signal);
+      const { fields, pages } = await records.stream(principal, args, controller.signal);
       res.status(200);
       res.setHeader('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
       res.setHeader('content-disposition', `attachment; filename="${dataset}.${format}"`);
@@ -123,9 +123,11 @@ export function exportRoute(config: Config, records: RecordsService, verifyBeare
         if (!res.write(chunk)) await drained(res, config.export.idleTimeoutMs, controller.signal);
       };
       if (format === 'csv') res.write(stringify([fields], CSV_OPTIONS));
-      for await (const row of rows) {
-        batch.push(row);
-        if (batch.length >= ROWS_PER_WRITE) await flush();
+      for await (const page of pages) {
+        for (const row of page) {
+          batch.push(row);
+          if (batch.length >= ROWS_PER_WRITE) await flush();
+        }
       }
       await flush();
       res.end();

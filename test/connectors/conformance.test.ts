@@ -47,7 +47,7 @@ function connectTo(source: TestSource): Connector {
 
 async function collect(connector: Connector, request: Partial<ConnectorQuery>): Promise<Row[]> {
   const out: Row[] = [];
-  for await (const row of connector.query({ fields: allFields, where: null, orderBy: [], after: null, limit: null, signal: AbortSignal.timeout(10_000), ...request })) out.push(row);
+  for await (const row of await connector.query({ fields: allFields, where: null, orderBy: [], after: null, limit: null, signal: AbortSignal.timeout(10_000), ...request })) out.push(row);
   return out;
 }
 

@@ -114,7 +114,7 @@ describe.each(SOURCES)('%s: a read the gateway gives up on stops on the server',
 
   const read = async (connector: Connector, signal: AbortSignal): Promise<Row[]> => {
     const out: Row[] = [];
-    for await (const row of connector.query(request(signal))) out.push(row);
+    for await (const row of await connector.query(request(signal))) out.push(row);
     return out;
   };
 
