@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:http';
 import { cannon } from './cannon.js';
 import { MongoClient, type Document } from 'mongodb';
 import { readSampleCatalogue } from '../datasets/sample-catalogue.js';
@@ -10,6 +9,7 @@ import { buildDatasetDocument } from '../server/catalogue/catalogue-service.js';
 import { CLASSIFICATIONS, type DatasetInput } from '../server/catalogue/dataset.js';
 import { tokenize } from '../server/catalogue/text-folding.js';
 import { loadConfig } from '../server/config.js';
+import { createGatewayServer } from '../server/http/server.js';
 import { createGateway } from '../server/gateway.js';
 import { createLogger } from '../server/logger.js';
 import { resolveMongo } from '../server/mongo/resolve-mongo.js';
@@ -64,7 +64,7 @@ export async function run(): Promise<void> {
   console.log(`\n  search index built over ${gateway.catalogue.searchIndex.size} datasets in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   console.log(`  load time ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-  const server = createServer(gateway.requestListener).listen(0, '127.0.0.1');
+  const server = createGatewayServer(gateway.requestListener, config.limits.requestTimeoutMs).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   const principal: Principal = { id: 'bench', department: 'tai-chinh', roles: ['analyst'] };

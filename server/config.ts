@@ -81,6 +81,8 @@ export interface Config {
     maxTokens: number;
     maxPageSize: number;
     operationTimeoutMs: number;
+    /** How long a client may take to send a whole request (headers and body). */
+    requestTimeoutMs: number;
     /** Published datasets given a typed field under `data`; `records` serves every one. */
     dataSchemaMaxDatasets: number;
   };
@@ -142,6 +144,7 @@ const envSchema = {
     QUERY_MAX_COST: { type: 'integer', minimum: 100, default: 200_000 },
     QUERY_MAX_TOKENS: { type: 'integer', minimum: 100, default: 2000 },
     OPERATION_TIMEOUT_MS: { type: 'integer', minimum: 100, default: 30_000 },
+    REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 1000, maximum: 300_000, default: 30_000 },
     DATA_SCHEMA_MAX_DATASETS: { type: 'integer', minimum: 1, default: 2000 },
     SOURCE_CREDENTIALS: { type: 'string', minLength: 2 },
     SOURCE_TIMEOUT_MS: { type: 'integer', minimum: 50, default: 10_000 },
@@ -203,6 +206,7 @@ interface ValidatedEnv {
   QUERY_MAX_COST: number;
   QUERY_MAX_TOKENS: number;
   OPERATION_TIMEOUT_MS: number;
+  REQUEST_TIMEOUT_MS: number;
   DATA_SCHEMA_MAX_DATASETS: number;
   SOURCE_CREDENTIALS?: string;
   SOURCE_TIMEOUT_MS: number;
@@ -394,6 +398,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: v.QUERY_MAX_TOKENS,
       maxPageSize: 1000,
       operationTimeoutMs: v.OPERATION_TIMEOUT_MS,
+      requestTimeoutMs: v.REQUEST_TIMEOUT_MS,
       dataSchemaMaxDatasets: v.DATA_SCHEMA_MAX_DATASETS,
     },
   };

@@ -1,8 +1,9 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { MongoClient } from 'mongodb';
 import { startLocalEnvironment } from '../datasets/local-environment.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createGateway } from './gateway.js';
+import { createGatewayServer } from './http/server.js';
 import { createLogger } from './logger.js';
 import { resolveMongo } from './mongo/resolve-mongo.js';
 
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   const gateway = await createGateway(config, logger, db);
   await local?.seed(gateway.catalogue);
 
-  const server: Server = createServer(gateway.requestListener).listen(config.port, config.host);
+  const server: Server = createGatewayServer(gateway.requestListener, config.limits.requestTimeoutMs).listen(config.port, config.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { plainOperation, takesDirectPath } from '../server/http/graphql-direct.js';
 import { analystOfTaiChinh, officerOfCongAn } from './kit/personas.js';
@@ -6,7 +8,7 @@ import { peopleRows } from './sample-rows.js';
 
 const lines: string[] = [];
 const residents = withPublishedSource(peopleRows(30), 'RESTRICTED', {
-  gateway: { env: { LOG_LEVEL: 'info', MAX_BODY_BYTES: '4096' }, logDestination: { write: (line: string) => void lines.push(line) } },
+  gateway: { env: { LOG_LEVEL: 'info', MAX_BODY_BYTES: '4096', REQUEST_TIMEOUT_MS: '1500' }, logDestination: { write: (line: string) => void lines.push(line) } },
 });
 const officer = residents.as(officerOfCongAn);
 const analyst = residents.as(analystOfTaiChinh);
@@ -36,6 +38,39 @@ async function bothWays(body: string, token: string | null, extra: Record<string
 }
 
 const json = (query: string, more: Record<string, unknown> = {}) => JSON.stringify({ query, ...more });
+
+/** The direct path's headers, or (with `viaExpress`) an Accept list that sends the request through express and yoga's handler. */
+const rawHead = (token: string, headers: Record<string, string | number>, viaExpress: boolean) =>
+  `POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nauthorization: Bearer ${token}\r\n` +
+  (viaExpress ? 'accept: application/json, */*\r\n' : '') +
+  Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('') +
+  '\r\n';
+
+/**
+ * Sends `head` and the start of a body on a raw socket and never sends the rest; resolves with
+ * what the server wrote until it closed the connection (or 5 s passed) and when it closed.
+ */
+function partialUpload(base: string, head: string, bodyStart: string, hangUpAfterMs?: number): Promise<{ text: string; closedMs: number | null }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const socket = connect(Number(port), hostname, () => socket.write(head + bodyStart));
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString()));
+    socket.on('error', () => undefined);
+    const giveUp = setTimeout(() => {
+      socket.destroy();
+      resolve({ text, closedMs: null });
+    }, 5000);
+    socket.on('close', () => {
+      clearTimeout(giveUp);
+      resolve({ text, closedMs: Date.now() - started });
+    });
+    if (hangUpAfterMs !== undefined) setTimeout(() => socket.destroy(), hangUpAfterMs);
+  });
+}
 
 describe('the direct GraphQL path', () => {
   it('is taken only by plain JSON POSTs to the endpoint', () => {
@@ -88,7 +123,8 @@ describe('the direct GraphQL path', () => {
   it('answers a query that does not fit the schema with 400, as the API says', async () => {
     const answer = await bothWays(json('{ mee }'), officer.token);
     expect(answer.status).toBe(400);
-    expect(JSON.parse(answer.body).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    // The code only: the status yoga is told to answer with (extensions.http) stays internal.
+    expect(JSON.parse(answer.body).errors[0].extensions).toEqual({ code: 'BAD_USER_INPUT' });
   });
 
   it('refuses an empty body at once instead of waiting for one', async () => {
@@ -161,5 +197,52 @@ describe('the direct GraphQL path', () => {
     } as RequestInit);
     expect(chunked.status).toBe(413);
     expect((await bothWays(json('{ me { id } }'), officer.token)).status).toBe(200);
+  });
+
+  it('refuses a body announced over the limit at once, without reading it, and closes the connection, on both paths', async () => {
+    for (const viaExpress of [false, true]) {
+      const { text, closedMs } = await partialUpload(residents.gw.base, rawHead(officer.token, { 'content-length': 100_000_000 }, viaExpress), '{"query":');
+      expect(text).toMatch(/^HTTP\/1\.1 413 /);
+      expect(text).toMatch(/\r\nconnection: close\r\n/i);
+      // Refusals of the body carry the same protective headers as answers.
+      expect(text).toMatch(/\r\ncache-control: no-store\r\n/i);
+      expect(text).toMatch(/\r\nx-content-type-options: nosniff\r\n/i);
+      expect(closedMs).not.toBeNull();
+      expect(closedMs!).toBeLessThan(1500);
+    }
+  });
+
+  it('cuts a client that sends its body too slowly with 408 after REQUEST_TIMEOUT_MS', async () => {
+    for (const viaExpress of [false, true]) {
+      const { text, closedMs } = await partialUpload(residents.gw.base, rawHead(officer.token, { 'content-length': 200 }, viaExpress), '{"query":');
+      expect(text).toMatch(/^HTTP\/1\.1 408 /);
+      expect(closedMs!).toBeGreaterThanOrEqual(1400);
+    }
+  });
+
+  it('logs an upload the client broke off as a refusal (400), not as answered', async () => {
+    for (const [id, viaExpress] of [['broken-direct', false], ['broken-express', true]] as const) {
+      const from = lines.length;
+      await partialUpload(residents.gw.base, rawHead(officer.token, { 'content-length': 200, 'x-request-id': id }, viaExpress), '{"query":', 100);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const entries = lines.slice(from).map((line) => JSON.parse(line) as { req?: { id?: string }; res?: { statusCode?: number } });
+      expect(entries.filter((e) => e.req?.id === id).map((e) => e.res?.statusCode)).toEqual([400]);
+    }
+  });
+
+  it('refuses a compressed body with 415 on both paths rather than reading its bytes as JSON', async () => {
+    const plain = json('{ me { id } }');
+    for (const [encoding, body] of [['gzip', gzipSync(plain)], ['gzip', Buffer.from(plain)], ['br', Buffer.from(plain)]] as const) {
+      for (const accept of [{}, { accept: 'application/json, */*' }] as Record<string, string>[]) {
+        const response = await fetch(`${residents.gw.base}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-encoding': encoding, authorization: `Bearer ${officer.token}`, ...accept },
+          body,
+        });
+        expect(response.status).toBe(415);
+        expect(response.headers.get('cache-control')).toBe('no-store');
+        expect((await response.json()).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+      }
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { MongoClient, type Db } from 'mongodb';
 import type { DestinationStream } from 'pino';
 import { expect, inject } from 'vitest';
@@ -10,6 +10,7 @@ import type { Principal, Role } from '../server/auth/principal.js';
 import { sampleRuntimeCredentials } from '../datasets/sample-credentials.js';
 import { LOCAL_SOURCE_CREDENTIALS, loadConfig, type Config } from '../server/config.js';
 import { createGateway } from '../server/gateway.js';
+import { createGatewayServer } from '../server/http/server.js';
 import { createLogger } from '../server/logger.js';
 import { operations, type DataOf, type OperationName, type VariablesOf } from './kit/operations.js';
 import type { Persona } from './kit/personas.js';
@@ -105,7 +106,7 @@ export async function startTestGateway(options: { env?: Record<string, string>; 
   if (options.sampleCatalogue) await loadSampleCatalogue(gateway.catalogue, logger);
   else for (const department of (await readSampleCatalogue()).departments) await gateway.catalogue.upsertDepartment(department);
 
-  const server: Server = createServer(gateway.requestListener).listen(0, '127.0.0.1');
+  const server: Server = createGatewayServer(gateway.requestListener, config.limits.requestTimeoutMs).listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -1,12 +1,10 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { finished } from 'node:stream';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLSchema } from 'graphql';
 import { createYoga } from 'graphql-yoga';
 import { pinoHttp } from 'pino-http';
-import getRawBody from 'raw-body';
 import type { GatewayContext, GatewayServices } from './context.js';
 import { bearerToken, createBearerVerifier } from '../auth/jwt.js';
 import { badInput, errorResponse, isAppError, notFound, unauthenticated } from '../errors.js';
@@ -22,6 +20,7 @@ import { CSRF_HEADERS, useCsrfPrevention } from './use-csrf-prevention.js';
 import { useErrorLog, yogaLogging } from './use-error-log.js';
 import { useInputErrorCode } from './use-input-error-code.js';
 import { liveSchema } from './use-live-schema.js';
+import { BodyRefused, bodyRefusal, readRequestBody } from './request-body.js';
 import { useMetrics } from './use-metrics.js';
 import { useWellFormedInput } from './use-well-formed-input.js';
 
@@ -47,14 +46,6 @@ function sendError(res: ServerResponse, error: unknown, status?: number): void {
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.setHeader('content-length', Buffer.byteLength(body));
   res.end(body);
-}
-
-/** What a client is told when its body could not be read (too large, cut short, not as announced), or null if that is not what went wrong. */
-function bodyRefusal(error: unknown, maxBodyBytes: number): { error: unknown; status: number } | null {
-  const status = (error as { status?: unknown }).status;
-  if (typeof status !== 'number' || isAppError(error)) return null;
-  if (status === 413) return { error: badInput(`Request body larger than ${maxBodyBytes} bytes.`), status };
-  return status >= 400 && status < 500 ? { error: badInput('Malformed request.'), status } : null;
 }
 
 /** Answers hold data under the caller's rights, and GraphiQL's page holds a token: never cached, sniffed or framed by another site. */
@@ -100,7 +91,7 @@ export function buildApp(deps: AppDeps) {
       defaultQuery: '{\n  datasets(search: "dan cu") {\n    totalCount\n    edges { node { id title department { name } classification } }\n  }\n}\n',
     },
     maskedErrors: { maskError: (error) => maskError(error), isDev: false },
-    // express.raw reads the body within config.limits.maxBodyBytes before yoga sees it; yoga's own
+    // readRequestBody reads the body within config.limits.maxBodyBytes before yoga sees it; yoga's own
     // limit would pipe that body again through a counting stream on every request.
     maxRequestBodySize: false,
     logging: yogaLogging(logger, loggedErrors),
@@ -188,10 +179,31 @@ export function buildApp(deps: AppDeps) {
   const countRequest = (method: string | undefined, res: ServerResponse, route: () => string) =>
     res.on('finish', () => metrics.httpRequests.inc({ method: method ?? 'unknown', route: route(), status: String(res.statusCode) }));
 
-  /** GraphQL over HTTP on both paths, with the body already read within the size limit. */
-  const answerGraphql = (req: IncomingMessage & { body?: unknown }, res: ServerResponse, body: unknown): Promise<void> | void => {
+  /** GraphQL over HTTP, on both paths: the body read within the size limit, then the operation answered. */
+  const serveGraphql = (req: IncomingMessage, res: ServerResponse): void => {
+    // Before the body is read, so that refusals of the body carry them too.
     setGraphqlHeaders(res);
-    // An empty body (Content-Length: 0) leaves an empty buffer, which yoga takes for no body and
+    // A client that hangs up mid-body is logged as refused (400), not as the 200 a response
+    // starts with: prepended, this runs before the response's own close, which writes the log line.
+    const brokenOff = () => {
+      if (!req.complete) res.statusCode = 400;
+    };
+    req.socket.prependListener('close', brokenOff);
+    readRequestBody(req, config.limits.maxBodyBytes)
+      .finally(() => req.socket.off('close', brokenOff))
+      .then(
+        (body) => answerGraphql(req, res, body),
+        (error: unknown) => {
+          if (!(error instanceof BodyRefused)) throw error;
+          // What is left of the body is not read: the connection closes after the answer.
+          res.setHeader('connection', 'close');
+          sendError(res, error.refusal, error.status);
+        },
+      )
+      .catch((error: unknown) => unhandled(error, req, res));
+  };
+
+  const answerGraphql = (req: IncomingMessage & { body?: unknown }, res: ServerResponse, body: Buffer | undefined): Promise<void> | void => {    // An empty body (Content-Length: 0) leaves an empty buffer, which yoga takes for no body and
     // then waits for the stream that has already been read: the request hung.
     if (req.method === 'POST' && (!Buffer.isBuffer(body) || body.length === 0)) {
       return sendError(res, badInput('The request has no body: send the operation as JSON, {"query": "…"}.'), 400);
@@ -245,22 +257,21 @@ export function buildApp(deps: AppDeps) {
   app.get('/export/:file', exportRoute(config, deps.records, verifyBearer));
 
   // The body is read here, within the size limit, and handed to yoga already read.
-  app.all('/graphql', express.raw({ type: () => true, limit: config.limits.maxBodyBytes }), (req, res, next) => {
-    Promise.resolve(answerGraphql(req, res, req.body)).catch(next);
-  });
+  app.all('/graphql', (req, res) => serveGraphql(req, res));
 
   if (deps.console) app.use(deps.console.router);
 
   app.use((_req, res) => sendError(res, notFound('No such endpoint.')));
   const unhandled = (error: unknown, req: IncomingMessage, res: ServerResponse) => {
-    const refused = bodyRefusal(error, config.limits.maxBodyBytes);
-    if (refused) return sendError(res, refused.error, refused.status);
     if (isAppError(error)) return sendError(res, error);
     req.log.error({ err: error }, 'unhandled error');
     if (res.headersSent) return res.destroy();
     return sendError(res, error);
   };
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => unhandled(error, req, res));
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const refused = bodyRefusal(error, config.limits.maxBodyBytes);
+    return refused ? sendError(res, refused.refusal, refused.status) : unhandled(error, req, res);
+  });
 
   /**
    * Plain GraphQL POSTs skip express: its router, middleware chain and response helpers cost a
@@ -274,15 +285,7 @@ export function buildApp(deps: AppDeps) {
     }
     httpLogger(req, res);
     countRequest(req.method, res, () => '/graphql');
-    getRawBody(req, { length: req.headers['content-length'], limit: config.limits.maxBodyBytes })
-      .then((body) => answerGraphql(req, res, body))
-      .catch((error: unknown) => {
-        // As body-parser does: what is left of the body is read off first, so the answer reaches
-        // a client still sending and the connection stays usable.
-        if (req.readableEnded || req.destroyed) return unhandled(error, req, res);
-        finished(req, () => unhandled(error, req, res));
-        req.resume();
-      });
+    serveGraphql(req, res);
   };
 
   return { requestListener, yoga, metrics };
