@@ -76,6 +76,18 @@ describe('request transitions', () => {
     expect(own.errors![0]!.message).toMatch(/own/);
   });
 
+  it('does not let a person approve their own request with a token of the owning department', async () => {
+    const { id } = await request('seconded');
+    // The same person (sub) as Công an's steward: seconded, or holding a second account's token.
+    const sameSub = people.as(like(stewardOfCongAn, { id: 'seconded' }));
+    const own = await sameSub.approveAccessRequest({ id });
+    expect(codeOf(own)).toBe('FORBIDDEN');
+    expect(codeOf(await sameSub.rejectAccessRequest({ id, reason: 'Tự quyết' }))).toBe('FORBIDDEN');
+    expect((await people.gw.access.requests.findOne({ _id: id }))!.status).toBe('PENDING');
+    expect(await people.gw.access.grants.countDocuments({ requestId: id })).toBe(0);
+    dataOf(await steward.approveAccessRequest({ id }));
+  });
+
   it('tells the steward’s webhook of requests and decisions, retrying, without making anyone wait', async () => {
     const started = Date.now();
     const { id } = await request('hooked');

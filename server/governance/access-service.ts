@@ -214,8 +214,9 @@ export class AccessService {
     if (!may.stewardFor(principal, request.datasetDepartment)) {
       throw forbidden(`Only a steward of ${request.datasetDepartment} (or an admin) decides requests for its datasets.`);
     }
-    // Separation of duties: holding both roles does not let anyone approve their own request.
-    if (isRequester(principal, request)) throw forbidden('Nobody may decide their own access request.');
+    // Separation of duties: holding both roles does not let anyone approve their own request, nor
+    // does a token of another department: `sub` names the person, whichever department signs in.
+    if (request.requesterId === principal.id) throw forbidden('Nobody may decide their own access request.');
     if (request.status !== 'PENDING') throw conflict(`Request ${id} is ${request.status}, no longer pending.`);
     return request;
   }
