@@ -111,6 +111,7 @@ export async function run(): Promise<void> {
   console.log(`  (the gateway answers from its in-process search index; "direct" is the equivalent aggregation in MongoDB)`);
   server.closeAllConnections();
   server.close();
+  await gateway.auditLog.close();
   await db.dropDatabase();
   await client.close();
   await mongo.stop();

@@ -62,6 +62,7 @@ async function main(): Promise<void> {
     });
     clearTimeout(force);
     await gateway.sources.close();
+    await gateway.auditLog.close();
     await local?.stop();
     await client.close();
     await mongo.stop();

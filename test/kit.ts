@@ -136,6 +136,7 @@ export async function startTestGateway(options: { env?: Record<string, string>; 
     await gateway.sources.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await gateway.auditLog.close();
     await client.close();
   }
 

@@ -88,8 +88,13 @@ function chosenMask(choice: MaskChoice, field: FieldInfo, path: string): { mask:
 /** One pending request per requester — a sub within a department — and dataset. */
 const pendingLockId = (sub: string, department: string, datasetId: string) => JSON.stringify([sub, department, datasetId]);
 
-/** The same sub in another department is someone else. */
-const isRequester = (principal: Principal, request: AccessRequest) => request.requesterId === principal.id && request.requesterDepartment === principal.department;
+/**
+ * A request belongs to a sub within a department: that is whose it is to withdraw, and what a
+ * grant made of it is for. Deciding it is another matter: `sub` names the person, so nobody
+ * decides a request made under their sub, whichever department's token they hold (samePerson).
+ */
+const requestedUnder = (principal: Principal, request: AccessRequest) => request.requesterId === principal.id && request.requesterDepartment === principal.department;
+const samePerson = (principal: Principal, request: AccessRequest) => request.requesterId === principal.id;
 
 /** A grant's row count of the current day (UTC). */
 const usageId = (grant: Grant) => `${grant._id}|${day(new Date())}`;
@@ -214,9 +219,8 @@ export class AccessService {
     if (!may.stewardFor(principal, request.datasetDepartment)) {
       throw forbidden(`Only a steward of ${request.datasetDepartment} (or an admin) decides requests for its datasets.`);
     }
-    // Separation of duties: holding both roles does not let anyone approve their own request, nor
-    // does a token of another department: `sub` names the person, whichever department signs in.
-    if (request.requesterId === principal.id) throw forbidden('Nobody may decide their own access request.');
+    // Separation of duties: holding both roles does not let anyone approve their own request, nor does a token of another department.
+    if (samePerson(principal, request)) throw forbidden('Nobody may decide their own access request.');
     if (request.status !== 'PENDING') throw conflict(`Request ${id} is ${request.status}, no longer pending.`);
     return request;
   }
@@ -331,7 +335,7 @@ export class AccessService {
 
   async withdraw(principal: Principal, id: string): Promise<AccessRequest> {
     const existing = await this.requests.findOne({ _id: id });
-    if (!existing || !isRequester(principal, existing)) throw notFound(`Access request ${id} not found among yours.`);
+    if (!existing || !requestedUnder(principal, existing)) throw notFound(`Access request ${id} not found among yours.`);
     const request = await this.decide(id, { status: 'WITHDRAWN', decidedBy: principal.id, decidedAt: new Date() });
     await this.audit(auditEntry(principal, 'access.withdraw', request, { detail: { requestId: id } }));
     return request;

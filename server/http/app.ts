@@ -164,23 +164,27 @@ export function buildApp(deps: AppDeps) {
   });
 
   const httpLogger = pinoHttp({
-      logger,
-      // Ours, unwrapped: pino-http's own would log the query string and every header.
-      serializers: logSerializers,
-      wrapSerializers: false,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+    logger,
+    // Ours, unwrapped: pino-http's own would log the query string and every header.
+    serializers: logSerializers,
+    wrapSerializers: false,
+    genReqId: (req, res) => {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      res.setHeader('x-request-id', id);
+      return id;
+    },
+    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
   });
   const countRequest = (method: string | undefined, res: ServerResponse, route: () => string) =>
     res.on('finish', () => metrics.httpRequests.inc({ method: method ?? 'unknown', route: route(), status: String(res.statusCode) }));
 
-  /** GraphQL over HTTP, on both paths: the body read within the size limit, then the operation answered. */
-  const serveGraphql = (req: IncomingMessage, res: ServerResponse): void => {
+  /**
+   * GraphQL over HTTP, on both paths: the body read within the size limit, then the operation
+   * answered, by yoga's pipeline directly when `direct` (the request's headers allow it) and the
+   * body is a plain operation, else by yoga's whole handler.
+   */
+  const serveGraphql = (req: IncomingMessage, res: ServerResponse, direct: boolean): void => {
     // Before the body is read, so that refusals of the body carry them too.
     setGraphqlHeaders(res);
     // A client that hangs up mid-body is logged as refused (400), not as the 200 a response
@@ -192,7 +196,7 @@ export function buildApp(deps: AppDeps) {
     readRequestBody(req, config.limits.maxBodyBytes)
       .finally(() => req.socket.off('close', brokenOff))
       .then(
-        (body) => answerGraphql(req, res, body),
+        (body) => answerGraphql(req, res, body, direct),
         (error: unknown) => {
           if (!(error instanceof BodyRefused)) throw error;
           // What is left of the body is not read: the connection closes after the answer.
@@ -203,12 +207,13 @@ export function buildApp(deps: AppDeps) {
       .catch((error: unknown) => unhandled(error, req, res));
   };
 
-  const answerGraphql = (req: IncomingMessage & { body?: unknown }, res: ServerResponse, body: Buffer | undefined): Promise<void> | void => {    // An empty body (Content-Length: 0) leaves an empty buffer, which yoga takes for no body and
+  const answerGraphql = (req: IncomingMessage & { body?: unknown }, res: ServerResponse, body: Buffer | undefined, direct: boolean): Promise<void> | void => {
+    // An empty body (Content-Length: 0) leaves an empty buffer, which yoga takes for no body and
     // then waits for the stream that has already been read: the request hung.
     if (req.method === 'POST' && (!Buffer.isBuffer(body) || body.length === 0)) {
       return sendError(res, badInput('The request has no body: send the operation as JSON, {"query": "…"}.'), 400);
     }
-    const operation = Buffer.isBuffer(body) && takesDirectPath(req) ? plainOperation(body) : null;
+    const operation = direct && Buffer.isBuffer(body) ? plainOperation(body) : null;
     if (operation) return answerDirectly(yoga, schema.prepare, operation, req, res, maskError);
     // Yoga's node adapter reads a body already read from `req.body`.
     req.body = body;
@@ -257,16 +262,17 @@ export function buildApp(deps: AppDeps) {
   app.get('/export/:file', exportRoute(config, deps.records, verifyBearer));
 
   // The body is read here, within the size limit, and handed to yoga already read.
-  app.all('/graphql', (req, res) => serveGraphql(req, res));
+  app.all('/graphql', (req, res) => serveGraphql(req, res, false));
 
   if (deps.console) app.use(deps.console.router);
 
   app.use((_req, res) => sendError(res, notFound('No such endpoint.')));
-  const unhandled = (error: unknown, req: IncomingMessage, res: ServerResponse) => {
-    if (isAppError(error)) return sendError(res, error);
-    req.log.error({ err: error }, 'unhandled error');
-    if (res.headersSent) return res.destroy();
-    return sendError(res, error);
+  /** The last answer to what went wrong; never throws, since nothing would catch it. */
+  const unhandled = (error: unknown, req: IncomingMessage, res: ServerResponse): void => {
+    if (!isAppError(error)) req.log.error({ err: error }, 'unhandled error');
+    // Part of an answer is out: the client must not take it for a whole one.
+    if (res.headersSent) return void res.destroy();
+    sendError(res, error);
   };
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const refused = bodyRefusal(error, config.limits.maxBodyBytes);
@@ -285,7 +291,7 @@ export function buildApp(deps: AppDeps) {
     }
     httpLogger(req, res);
     countRequest(req.method, res, () => '/graphql');
-    serveGraphql(req, res);
+    serveGraphql(req, res, true);
   };
 
   return { requestListener, yoga, metrics };

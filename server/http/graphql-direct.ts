@@ -5,7 +5,7 @@ import type { GatewayContext } from './context.js';
 
 /** What the gateway's GraphQL server sees of the HTTP exchange: node's own, on both paths. */
 export type ServerContext = { req: IncomingMessage; res: ServerResponse };
-export type Yoga = YogaServerInstance<ServerContext, GatewayContext>;
+type Yoga = YogaServerInstance<ServerContext, GatewayContext>;
 
 /** `*∕*` or `application/json`, alone and in UTF-8: the answer yoga would give is then plain JSON. */
 const PLAIN_ACCEPT = /^\s*(?:\*\/\*|application\/json)\s*(?:;\s*charset=utf-8\s*)?$/i;
@@ -18,7 +18,8 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
  * Whether a request may take the direct path, from its line and headers alone (the body is not
  * read yet): a POST to the endpoint itself, with no Origin (so no CORS answer to give), a UTF-8
  * JSON body and a plain JSON Accept. Everything else (GET, GraphiQL's page, CORS, other media
- * types, `/graphql/`, a query string) goes through express and yoga's whole handler.
+ * types, `/graphql/`, a query string) goes through express and yoga's whole handler; so does,
+ * without express, a request of the direct path whose body is not a plain operation.
  */
 export function takesDirectPath(req: Pick<IncomingMessage, 'method' | 'url' | 'headers'>): boolean {
   if (req.method !== 'POST' || req.url !== '/graphql' || req.headers.origin !== undefined) return false;

@@ -20,11 +20,11 @@ export class BodyRefused extends Error {
  * refused without reading the rest; the caller closes the connection after the answer.
  */
 export async function readRequestBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return undefined;
   const encoding = req.headers['content-encoding'];
   if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
     throw new BodyRefused(badInput('Compressed request bodies are not accepted: send the operation uncompressed.'), 415);
   }
-  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) return undefined;
   try {
     return await getRawBody(req, { length: req.headers['content-length'], limit: maxBytes });
   } catch (error) {

@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { MongoClient } from 'mongodb';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AuditEntry, AuditEvent, AuditVerification } from '../../server/audit/audit-log.js';
 import { canonicalJson } from '../../server/audit/canonical-json.js';
-import { codeOf, dataOf } from '../kit.js';
+import { codeOf, dataOf, startTestGateway } from '../kit.js';
 import { admin, like, officerOfCongAn, publisherOfCongAn, stewardOfCongAn } from '../kit/personas.js';
 import { withPublishedSource } from '../kit/stories.js';
 import { peopleRows } from '../sample-rows.js';
@@ -45,6 +46,23 @@ describe('what the audit trail stores is what it hashed', () => {
     expect(nul.purpose).toBe('x\u0000y');
     expect(await people.gw.auditLog.events.findOne({ _id: surrogate._id })).toStrictEqual(surrogate);
     expect(await people.gw.auditLog.events.findOne({ _id: nul._id })).toStrictEqual(nul);
+    expect(await verifyAsAdmin()).toEqual(intact(before + 2));
+  });
+
+  it('refuses an entry that names a chain field, alone, and stores its batch-mates', async () => {
+    const before = await count();
+    // As a caller's data could smuggle them in: the type does not have them, the object does.
+    const withHash: AuditEntry & { hash: string } = { ...entry('mai'), hash: 'f'.repeat(64) };
+    const withId: AuditEntry & { _id: number } = { ...entry('mai'), _id: 1 };
+    const results = await Promise.allSettled([
+      people.gw.auditLog.append(entry('mai')),
+      people.gw.auditLog.append(withHash),
+      people.gw.auditLog.append(withId),
+      people.gw.auditLog.append(entry('mai')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(String((results[1] as PromiseRejectedResult).reason)).toMatch(/chain field hash/);
+    expect(await count()).toBe(before + 2);
     expect(await verifyAsAdmin()).toEqual(intact(before + 2));
   });
 
@@ -198,5 +216,24 @@ describe('who reads the audit trail', () => {
     expect(await seen('tai-chinh')).toBe(1);
     expect(await seen('y-te')).toBe(0);
     expect(await count()).toBe(before);
+  });
+});
+
+describe('a gateway that stops', () => {
+  it('leaves the tip hint at its last link, so events deleted from the end are still found', async () => {
+    const dbName = `t_tip_${Date.now()}`;
+    const gateway = await startTestGateway({ dbName });
+    const stored = await Promise.all(Array.from({ length: 5 }, (_, i) => gateway.auditLog.append(entry(`dung-${i}`))));
+    const last = Math.max(...stored.map((e) => e._id));
+    // Straight after the appends, before the hint's own timer has moved it.
+    await gateway.detach();
+    const client = await MongoClient.connect(inject('mongoUri'));
+    try {
+      const tip = await client.db(dbName).collection<{ _id: string; seq: number }>('audit_tip').findOne({ _id: 'tip' });
+      expect(tip?.seq).toBe(last);
+      await client.db(dbName).dropDatabase();
+    } finally {
+      await client.close();
+    }
   });
 });
