@@ -42,6 +42,16 @@ export interface Connector {
    */
   query(request: ConnectorQuery): AsyncIterable<Row> | Promise<Row[]>;
 
+  /**
+   * Optional, for exports: the page `query()` would give, already written as NDJSON by the
+   * source's bulk protocol (PostgreSQL's COPY). Each line is byte for byte what JSON.stringify
+   * writes for the row `query()` would give, holding exactly `members` in order, each value
+   * passed through its `transforms` entry first where there is one. The engine sends it only a
+   * request the connector takes whole (filter, order and pagination pushed), and reads it as one
+   * page; a connector without it is read row by row.
+   */
+  queryNdjson?(request: NdjsonQuery): Promise<NdjsonPage>;
+
   /** Whether the source answers, and how fast. Never throws. */
   health(signal: AbortSignal): Promise<{ ok: boolean; latencyMs: number; message?: string }>;
 
@@ -77,6 +87,25 @@ export interface ConnectorQuery {
   after: unknown[] | null;
   limit: number | null;
   signal: AbortSignal;
+}
+
+export interface NdjsonQuery extends Omit<ConnectorQuery, 'fields' | 'limit'> {
+  /** The members of each line, in order; sort fields outside them are read for the cursor only. */
+  members: string[];
+  /** Applied to a member's value, as `query()` gives it, before it is written (the engine's masks). */
+  transforms: ReadonlyMap<string, (value: unknown) => unknown>;
+  /** Rows written at most; the source is asked for one more, to tell whether there are more. */
+  limit: number;
+}
+
+export interface NdjsonPage {
+  /** The lines, in order, in chunks of whole lines. */
+  chunks: Buffer[];
+  rows: number;
+  /** Whether the source holds a row past `limit`. */
+  more: boolean;
+  /** The `orderBy` values of the last row written, as `query()` gives them (untransformed), for the cursor. */
+  last: unknown[] | null;
 }
 
 export interface SourceField {

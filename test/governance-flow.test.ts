@@ -153,6 +153,33 @@ describe('requesting, approving and reading under a grant', () => {
     }
   });
 
+  it('exports under a grant exactly the masked, filtered rows records serves, and stops where the quota does', async () => {
+    const exporter = residents.as(like(analystOfTaiChinh, { id: 'xuat.tep' }));
+    const fields = ['citizenId', 'district', 'birthYear', 'birthDate'];
+    const inDistricts = rows.filter((r) => r.district === 'Quận 1' || r.district === 'Quận 3').length;
+    const id = await ask(fields, exporter);
+    // Room for one read of every granted row, one export of them, and five rows more.
+    dataOf(await steward.approveAccessRequest({ id, input: { fields, rowFilter: { district: { in: ['Quận 1', 'Quận 3'] } }, maxRows: 2 * inDistricts + 5 } }));
+    const served = dataOf(await exporter.records({ dataset, purpose: PURPOSE, first: inDistricts + 1 })).records.edges.map((e) => e.node);
+    expect(served).toHaveLength(inDistricts);
+    const exportAs = () => fetch(`${residents.gw.base}/export/${dataset}.ndjson?purpose=${encodeURIComponent(PURPOSE)}`, { headers: { authorization: `Bearer ${exporter.token}` } });
+    const response = await exportAs();
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toBe(served.map((node) => `${JSON.stringify(node)}\n`).join(''));
+    const first = JSON.parse(text.split('\n')[0]!) as Record<string, string>;
+    expect(first['citizenId']).toMatch(/^\d{3}\*{6}\d{3}$/);
+    expect(first['birthDate']).toMatch(/^\d{4}$/);
+    // Five rows are left today: the next export writes them and is then cut, never completed.
+    const cut = await exportAs();
+    expect(cut.status).toBe(200);
+    await expect(cut.text()).rejects.toThrow();
+    expect(codeOf(await exporter.records({ dataset, purpose: PURPOSE, first: 1 }))).toBe('QUOTA_EXCEEDED');
+    const events = dataOf(await steward.auditEvents({ datasetId: dataset, actor: 'xuat.tep', first: 10 })).auditEvents.edges.map((e) => e.node);
+    const reads = events.filter((e) => e.action === 'data.read').map((e) => Number(e.rowCount));
+    expect(reads.sort((a, b) => a - b)).toEqual([5, inDistricts, inDistricts]);
+  });
+
   it('records every read and decision in the audit trail, for the owning stewards', async () => {
     const events = dataOf(await steward.auditEvents({ datasetId: dataset, actor: analystOfTaiChinh.id, first: 100 })).auditEvents.edges.map((e) => e.node);
     const reads = events.filter((e) => e.action === 'data.read');

@@ -14,6 +14,12 @@ export interface SqlDialect {
   contains(column: string, text: string): string;
   /** SQL true when `column` starts with the text of placeholder `text` (case-sensitive); `again` adds the value once more. */
   startsWith(column: string, text: string, again: () => string): string;
+  /**
+   * A value written into the text as a quoted literal of no declared type, which the source
+   * types from its context exactly as it types a parameter sent as text. Only for statements
+   * that take no parameters (PostgreSQL's COPY); absent where the dialect has none.
+   */
+  literal?(value: SqlValue): string;
 }
 
 /**
@@ -52,19 +58,28 @@ function refused(what: string): SourceRequestError {
 /**
  * Builds parameterised SQL from the portable filter. Whatever the request holds at run time,
  * the text can only contain quoted identifiers of the dataset's own fields and of the bound
- * table, placeholders, and the builder's fixed keywords and punctuation: every piece of the
- * request is either checked against a closed set and replaced by the builder's own constant, or
- * sent as a parameter. Comparisons are two-valued (a null never matches), so NOT behaves as the
+ * table, placeholders (or the dialect's quoted literals, inline), and the builder's fixed
+ * keywords and punctuation: every piece of the request is either checked against a closed set
+ * and replaced by the builder's own constant, or sent as a parameter. Comparisons are two-valued (a null never matches), so NOT behaves as the
  * in-process evaluator.
  */
 export class SqlBuilder {
   readonly params: SqlValue[] = [];
+  /**
+   * @param inline values are written as the dialect's literals instead of placeholders, and
+   *   `params` stays empty.
+   */
   constructor(
     private readonly dialect: SqlDialect,
     private readonly fields: Map<string, RecordField>,
+    private readonly inline = false,
   ) {}
 
   private param(value: unknown): string {
+    if (this.inline) {
+      if (!this.dialect.literal) throw refused('its source takes no values written into the statement');
+      return this.dialect.literal(scalar(value));
+    }
     this.params.push(scalar(value));
     return this.dialect.placeholder(this.params.length);
   }

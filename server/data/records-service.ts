@@ -14,10 +14,10 @@ import { DataCursors, type CursorScope } from './data-cursor.js';
 import type { AuditAppend } from '../audit/audit-entry.js';
 import { auditRead } from './read-audit.js';
 import { ReadMetadata } from './read-metadata.js';
-import { planRead } from './read-plan.js';
+import { planRead, type ReadPlan } from './read-plan.js';
 import { parseReadRequest, type ReadRequest } from './read-request.js';
-import { SourcePool } from './source-pool.js';
-import { querySource } from './source-query.js';
+import type { PooledSource, SourcePool } from './source-pool.js';
+import { queryNdjsonSource, querySource, type InCallerSlot } from './source-query.js';
 
 export interface RecordConnection {
   /** The fields each node holds, in order. */
@@ -66,34 +66,34 @@ export class RecordsService {
     return this.read(principal, request, signal);
   }
 
-  private async read(principal: Principal, request: ReadRequest, signal: AbortSignal): Promise<RecordConnection> {
-    const counters = await this.metadata.fresh();
-    const dataset = await this.readable(principal, request.dataset, counters);
-    const decision = await this.decide(principal, dataset, request.purpose, counters);
-    const plan = planRead(dataset, decision, request);
-    const scope: CursorScope = { dataset: dataset.id, orderBy: plan.orderBy, principal, grantId: decision.grant?._id ?? null };
-    const after = request.after ? this.cursors.open(request.after, scope) : null;
-    const pooled = this.sources.get(dataset);
-    await this.checkQuota(decision.grant, request.first);
+  private async read(principal: Principal, request: ReadRequest, signal: AbortSignal, fitToQuota = false): Promise<RecordConnection> {
+    return this.readRows(principal, await this.prepare(principal, request, fitToQuota), signal);
+  }
 
+  /**
+   * Everything a read decides before the source is asked: the dataset, the policy, the plan, the
+   * cursor, the quota. An export page (`fitToQuota`) asks for no more rows than the grant has
+   * left today, so an export stops where the quota does; a `records` read asking for more is refused.
+   */
+  private async prepare(principal: Principal, asked: ReadRequest, fitToQuota = false): Promise<PreparedRead> {
+    const counters = await this.metadata.fresh();
+    const dataset = await this.readable(principal, asked.dataset, counters);
+    const decision = await this.decide(principal, dataset, asked.purpose, counters);
+    const plan = planRead(dataset, decision, asked);
+    const scope: CursorScope = { dataset: dataset.id, orderBy: plan.orderBy, principal, grantId: decision.grant?._id ?? null };
+    const after = asked.after ? this.cursors.open(asked.after, scope) : null;
+    const pooled = this.sources.get(dataset);
+    const request = { ...asked, first: await this.allowedFirst(decision.grant, asked.first, fitToQuota) };
     this.sourceQueries.set(dataset.id, (this.sourceQueries.get(dataset.id) ?? 0) + 1);
-    const rows = await querySource(
-      pooled,
-      dataset,
-      { where: plan.where, orderBy: plan.orderBy, after, limit: request.first + 1, fields: plan.fetchFields },
-      signal,
-      { timeoutMs: this.config.sourceTimeoutMs, halfOpenAfterMs: this.config.sourceBreaker.halfOpenAfterMs },
-      this.logger,
-      (work, waiting) => this.callerSlots.run(principal, work, waiting),
-    );
+    return { request, dataset, decision, plan, scope, after, pooled };
+  }
+
+  private async readRows(principal: Principal, read: PreparedRead, signal: AbortSignal): Promise<RecordConnection> {
+    const { request, dataset, decision, plan, scope, after, pooled } = read;
+    const rows = await querySource(pooled, dataset, { where: plan.where, orderBy: plan.orderBy, after, limit: request.first + 1, fields: plan.fetchFields }, signal, this.limits, this.logger, this.inCallerSlot(principal));
     const page = rows.slice(0, request.first);
     const hasNextPage = rows.length > request.first;
-    // With first: 0 the look-ahead row still tells whether a row exists: that counts as reading one.
-    const revealed = page.length > 0 ? page.length : hasNextPage ? 1 : 0;
-    if (decision.grant) await this.access.reserveRows(decision.grant, revealed);
-    if (this.audit) {
-      await auditRead(this.audit, this.logger, { principal, dataset, sourceOwner: pooled.source.owner, request, plan, grant: decision.grant, rowCount: revealed });
-    }
+    await this.account(principal, read, revealedBy(page.length, hasNextPage));
 
     const secret = this.config.governance.maskSecret;
     const cursors = this.cursors;
@@ -127,19 +127,58 @@ export class RecordsService {
   }
 
   /**
-   * Refuses, before the source is asked, a read that could return more rows than the grant has
-   * left today. It depends only on `first`, never on the data, so a refusal tells nothing about
-   * what a filter matches. A read of `first: 0` needs one row: its look-ahead may reveal one.
+   * An export page as NDJSON, from the connector's bulk path where it has one (the lines are
+   * what JSON.stringify writes for the nodes `records` would give), else row by row.
    */
-  private async checkQuota(grant: Grant | null, first: number): Promise<void> {
+  private async readNdjson(principal: Principal, asked: ReadRequest, signal: AbortSignal): Promise<ExportPage<Buffer[]>> {
+    const read = await this.prepare(principal, asked, true);
+    const { plan } = read;
+    const secret = this.config.governance.maskSecret;
+    const transforms = new Map(plan.masks.map(([field, mask]) => [field, (value: unknown) => maskValue(value, mask, secret)]));
+    const page = await queryNdjsonSource(read.pooled, read.dataset, { where: plan.where, orderBy: plan.orderBy, after: read.after, limit: read.request.first, members: plan.select, transforms }, signal, this.limits, this.logger, this.inCallerSlot(principal));
+    if (!page) {
+      const rows = rowsPage(await this.readRows(principal, read, signal));
+      return { ...rows, items: [Buffer.from(rows.items.map((node) => `${JSON.stringify(node)}\n`).join(''))] };
+    }
+    await this.account(principal, read, revealedBy(page.rows, page.more));
+    return { items: page.chunks, fields: plan.select, more: page.more, endCursor: page.more && page.last ? this.cursors.seal(page.last, read.scope) : null };
+  }
+
+  /** Counts what a read revealed against its grant, and audits it (fail closed), before any of it leaves. */
+  private async account(principal: Principal, read: PreparedRead, revealed: number): Promise<void> {
+    const { request, dataset, decision, plan, pooled } = read;
+    if (decision.grant) await this.access.reserveRows(decision.grant, revealed);
+    if (this.audit) {
+      await auditRead(this.audit, this.logger, { principal, dataset, sourceOwner: pooled.source.owner, request, plan, grant: decision.grant, rowCount: revealed });
+    }
+  }
+
+  private get limits() {
+    return { timeoutMs: this.config.sourceTimeoutMs, halfOpenAfterMs: this.config.sourceBreaker.halfOpenAfterMs };
+  }
+
+  private inCallerSlot(principal: Principal): InCallerSlot {
+    return (work, waiting) => this.callerSlots.run(principal, work, waiting);
+  }
+
+  /**
+   * The rows a read may ask for under its grant's daily quota: `first`, or what is left when
+   * `fit` and less is left. Refuses, before the source is asked, a read that could return more
+   * than is left: that depends only on `first`, never on the data, so a refusal tells nothing
+   * about what a filter matches. A read of `first: 0` needs one row: its look-ahead may reveal one.
+   */
+  private async allowedFirst(grant: Grant | null, first: number, fit: boolean): Promise<number> {
     const remaining = grant ? await this.access.remainingRows(grant) : null;
-    if (grant && remaining !== null && Math.max(first, 1) > remaining) {
+    if (!grant || remaining === null) return first;
+    const wanted = fit ? Math.max(1, Math.min(first, remaining)) : first;
+    if (Math.max(wanted, 1) > remaining) {
       throw quotaExceeded(
         remaining === 0
           ? `Grant ${grant._id} allows ${grant.maxRows} rows a day and today's are read; try again tomorrow (UTC).`
           : `Grant ${grant._id} allows ${grant.maxRows} rows a day and ${remaining} remain today; ask for at most ${remaining} (first: ${remaining}).`,
       );
     }
+    return wanted;
   }
 
   /** The dataset if the caller may address it; a missing one and a hidden draft get the same answer. */
@@ -166,27 +205,32 @@ export class RecordsService {
    * checks as `records`. The first page is read before anything is yielded, so a refused request
    * fails before a response has started; memory stays bounded by two pages (the next is read while one is written).
    */
-  async stream(principal: Principal, raw: unknown, signal: AbortSignal): Promise<{ fields: string[]; pages: AsyncIterable<Row[]> }> {
+  stream(principal: Principal, raw: unknown, signal: AbortSignal): Promise<{ fields: string[]; pages: AsyncIterable<Row[]> }> {
+    return this.exportPages(raw, signal, async (request) => rowsPage(await this.read(principal, request, signal, true)));
+  }
+
+  /** As `stream`, the rows written as NDJSON, in chunks of whole lines. */
+  ndjson(principal: Principal, raw: unknown, signal: AbortSignal): Promise<{ fields: string[]; pages: AsyncIterable<Buffer[]> }> {
+    return this.exportPages(raw, signal, (request) => this.readNdjson(principal, request, signal));
+  }
+
+  private async exportPages<T>(raw: unknown, signal: AbortSignal, readPage: (request: ReadRequest) => Promise<ExportPage<T>>): Promise<{ fields: string[]; pages: AsyncIterable<T> }> {
     // Larger than an API page: each page costs a source round trip, a counter read and an audit
     // event, which at 1,000 rows made an export of 100,000 rows take 8 times `psql \copy`.
     const pageSize = this.config.export.pageRows;
     const request = { ...parseReadRequest(raw, { maxPageSize: pageSize, defaultPageSize: pageSize }), first: pageSize };
-    const first = await this.read(principal, request, signal);
-    const service = this;
-    const after = async (page: RecordConnection) => {
-      // Under a daily quota the next page asks for no more than is left, so an export stops
-      // where the quota does (cut mid-stream) instead of failing a whole page early.
-      const remaining = page.grant ? await service.access.remainingRows(page.grant) : null;
-      return service.read(principal, { ...request, first: remaining === null ? pageSize : Math.max(1, Math.min(pageSize, remaining)), after: page.pageInfo.endCursor }, signal);
-    };
+    const first = await readPage(request);
+    // Each page fits itself to the grant's quota (prepare), so an export under a quota it
+    // outgrows is cut mid-stream where the quota ends rather than failing a whole page early.
+    const after = (page: ExportPage<T>) => readPage({ ...request, after: page.endCursor });
     // Page by page, not row by row: a step of an async iteration per row cost a tenth of an export.
     async function* pages() {
       let page = first;
       for (;;) {
         // The next page is read while this one is written out: two pages in memory at most.
-        const next = page.pageInfo.hasNextPage && !signal.aborted ? after(page) : null;
+        const next = page.more && !signal.aborted ? after(page) : null;
         next?.catch(() => undefined);
-        yield page.edges.map((edge) => edge.node);
+        yield page.items;
         if (!next || signal.aborted) return;
         page = await next;
       }
@@ -194,3 +238,31 @@ export class RecordsService {
     return { fields: first.fields, pages: pages() };
   }
 }
+
+/** What a read decided before asking the source (RecordsService.prepare). */
+interface PreparedRead {
+  request: ReadRequest;
+  dataset: Dataset;
+  decision: ReadDecision;
+  plan: ReadPlan;
+  scope: CursorScope;
+  after: unknown[] | null;
+  pooled: PooledSource;
+}
+
+/** One page of an export, whichever way it was read. */
+interface ExportPage<T> {
+  items: T;
+  fields: string[];
+  more: boolean;
+  /** Where the next page starts; null when there is none. */
+  endCursor: string | null;
+}
+
+function rowsPage(connection: RecordConnection): ExportPage<Row[]> {
+  const more = connection.pageInfo.hasNextPage;
+  return { items: connection.edges.map((edge) => edge.node), fields: connection.fields, more, endCursor: more ? connection.pageInfo.endCursor : null };
+}
+
+/** Rows a read revealed: with first: 0 the look-ahead row still tells whether a row exists, which counts as reading one. */
+const revealedBy = (rows: number, more: boolean) => (rows > 0 ? rows : more ? 1 : 0);

@@ -1,6 +1,6 @@
 import { BrokenCircuitError } from 'cockatiel';
 import { splitPredicate } from '../../connectors/capabilities.js';
-import type { Row, SortKey } from '../../connectors/contract.js';
+import type { NdjsonPage, Row, SortKey } from '../../connectors/contract.js';
 import { NotSupported } from '../../connectors/errors.js';
 import { compareRows, evaluate, isAfter, type Predicate } from '../../connectors/filter.js';
 import type { Dataset } from '../catalogue/dataset.js';
@@ -32,15 +32,11 @@ export type InCallerSlot = <T>(work: () => Promise<T>, signal: AbortSignal) => P
 /**
  * Asks the connector for what it declares it can do and finishes the rest in-process, within the
  * source timeout: the parts of the filter it supports go to it (splitPredicate), the residue is
- * evaluated here, and order and paging go to it only when the whole filter did. Failures are
- * sorted at the root: the client going away or a value the source refuses is the client's; a
- * request the connector does not support is the engine's defect (logged and masked at the edge);
- * a timeout is the source's only if the source then also fails a quick probe (a query slowed by
- * its own filter does not open the breaker for everyone); anything else the connector throws is
- * the source's.
+ * evaluated here, and order and paging go to it only when the whole filter did (atSource says
+ * how failures are sorted).
  */
 export async function querySource(pooled: PooledSource, dataset: Pick<Dataset, 'id' | 'fields'>, q: SourceQuery, outer: AbortSignal, limits: SourceQueryLimits, logger: Logger, inCallerSlot: InCallerSlot): Promise<Row[]> {
-  const { connector, breaker } = pooled;
+  const { connector } = pooled;
   const caps = connector.capabilities;
   const { pushed, residue } = splitPredicate(q.where, caps);
   // The source orders and starts after the cursor whenever it can; only the limit needs the whole
@@ -51,6 +47,69 @@ export async function querySource(pooled: PooledSource, dataset: Pick<Dataset, '
   const fieldsInfo = new Map(dataset.fields.map((f) => [f.name, f]));
   const fields = caps.projection ? [...new Set([...q.fields, ...fieldsUsedBy(residue)])] : dataset.fields.map((f) => f.name);
 
+  const collect = async (signal: AbortSignal): Promise<Row[]> => {
+    let out: Row[] = [];
+    const rows = connector.query({
+      fields,
+      where: pushed,
+      orderBy: pushOrder ? q.orderBy : [],
+      after: pushAfter ? q.after : null,
+      limit: pushLimit ? q.limit : null,
+      signal,
+    });
+    const order = (a: Row, b: Row) => compareRows(a, b, q.orderBy);
+    /** Keeps the row if it matches; false once the page is full. */
+    const take = (row: Row): boolean => {
+      if (residue && !evaluate(residue, row, fieldsInfo)) return true;
+      if (!pushAfter && q.after && !isAfter(row, q.after, q.orderBy)) return true;
+      out.push(row);
+      // In source order the first `limit` rows are the page; otherwise only the best `limit` are kept, so memory stays one page.
+      if (pushOrder && out.length >= q.limit) return false;
+      if (!pushOrder && out.length >= 2 * q.limit + 1000) out = out.sort(order).slice(0, q.limit);
+      return true;
+    };
+    if (Symbol.asyncIterator in rows) {
+      for await (const row of rows) if (!take(row)) break;
+    } else {
+      for (const row of await rows) if (!take(row)) break;
+    }
+    return pushOrder ? out : out.sort(order).slice(0, q.limit);
+  };
+  return atSource(pooled, dataset.id, outer, limits, logger, inCallerSlot, collect);
+}
+
+/** An export page as NDJSON: what to write, and how masked members are transformed first. */
+export interface NdjsonSourceQuery extends Omit<SourceQuery, 'fields'> {
+  members: string[];
+  transforms: ReadonlyMap<string, (value: unknown) => unknown>;
+}
+
+/**
+ * The page from the connector's bulk path (Connector.queryNdjson), under the same timeout,
+ * slots, breaker and classification as querySource; null when the connector has none or cannot
+ * take the whole request (a residue to evaluate here), so the caller reads it row by row.
+ */
+export async function queryNdjsonSource(pooled: PooledSource, dataset: Pick<Dataset, 'id'>, q: NdjsonSourceQuery, outer: AbortSignal, limits: SourceQueryLimits, logger: Logger, inCallerSlot: InCallerSlot): Promise<NdjsonPage | null> {
+  const { connector } = pooled;
+  const caps = connector.capabilities;
+  if (!connector.queryNdjson || caps.orderBy !== true || caps.pagination !== true) return null;
+  const { pushed, residue } = splitPredicate(q.where, caps);
+  if (residue) return null;
+  const bulk = connector.queryNdjson.bind(connector);
+  return atSource(pooled, dataset.id, outer, limits, logger, inCallerSlot, (signal) =>
+    bulk({ members: q.members, transforms: q.transforms, where: pushed, orderBy: q.orderBy, after: q.after, limit: q.limit, signal }),
+  );
+}
+
+/**
+ * Runs a connector's work within the source timeout and in one of the caller's slots, behind
+ * the source's breaker. Failures are sorted at the root: the client going away or a value the
+ * source refuses is the client's; a request the connector does not support is the engine's
+ * defect (logged and masked at the edge); a timeout is the source's only if the source then also
+ * fails a quick probe (a query slowed by its own filter does not open the breaker for everyone);
+ * anything else the connector throws is the source's.
+ */
+async function atSource<T>(pooled: PooledSource, datasetId: string, outer: AbortSignal, limits: SourceQueryLimits, logger: Logger, inCallerSlot: InCallerSlot, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   let timedOut = false;
   let timer: NodeJS.Timeout | undefined;
@@ -74,47 +133,19 @@ export async function querySource(pooled: PooledSource, dataset: Pick<Dataset, '
   const ended = () => {
     workEnded = true;
   };
-  const collect = async (): Promise<Row[]> => {
-    let out: Row[] = [];
-    const rows = connector.query({
-      fields,
-      where: pushed,
-      orderBy: pushOrder ? q.orderBy : [],
-      after: pushAfter ? q.after : null,
-      limit: pushLimit ? q.limit : null,
-      signal: controller.signal,
-    });
-    const order = (a: Row, b: Row) => compareRows(a, b, q.orderBy);
-    /** Keeps the row if it matches; false once the page is full. */
-    const take = (row: Row): boolean => {
-      if (residue && !evaluate(residue, row, fieldsInfo)) return true;
-      if (!pushAfter && q.after && !isAfter(row, q.after, q.orderBy)) return true;
-      out.push(row);
-      // In source order the first `limit` rows are the page; otherwise only the best `limit` are kept, so memory stays one page.
-      if (pushOrder && out.length >= q.limit) return false;
-      if (!pushOrder && out.length >= 2 * q.limit + 1000) out = out.sort(order).slice(0, q.limit);
-      return true;
-    };
-    if (Symbol.asyncIterator in rows) {
-      for await (const row of rows) if (!take(row)) break;
-    } else {
-      for (const row of await rows) if (!take(row)) break;
-    }
-    return pushOrder ? out : out.sort(order).slice(0, q.limit);
-  };
 
-  const classified = async (): Promise<Row[]> => {
+  const classified = async (): Promise<T> => {
     try {
       // The caller's slot is held until the connector's work has ended, even once this read
       // has given up on it: a source that ignores cancel is still busy with it.
-      const work = inCallerSlot(() => {
+      const slot = inCallerSlot(() => {
         startClock();
-        const collecting = collect();
-        collecting.then(ended, ended);
-        return collecting;
+        const running = work(controller.signal);
+        running.then(ended, ended);
+        return running;
       }, controller.signal);
-      work.catch(() => undefined);
-      return await Promise.race([work, aborted]);
+      slot.catch(() => undefined);
+      return await Promise.race([slot, aborted]);
     } catch (error) {
       // Neither is the source's fault, so neither counts toward its breaker.
       const known = toAppError(error);
@@ -127,16 +158,16 @@ export async function querySource(pooled: PooledSource, dataset: Pick<Dataset, '
   };
 
   try {
-    return await breaker.execute(classified);
+    return await pooled.breaker.execute(classified);
   } catch (error) {
     if (error instanceof BrokenCircuitError) {
-      throw sourceUnavailable(`The source of ${dataset.id} failed repeatedly; it is not asked again for ${Math.round(limits.halfOpenAfterMs / 1000)} s.`);
+      throw sourceUnavailable(`The source of ${datasetId} failed repeatedly; it is not asked again for ${Math.round(limits.halfOpenAfterMs / 1000)} s.`);
     }
-    if (error instanceof SlowQuery) throw sourceUnavailable(`The source of ${dataset.id} did not answer this request within ${limits.timeoutMs} ms; narrow the filter or ask for fewer rows.`);
+    if (error instanceof SlowQuery) throw sourceUnavailable(`The source of ${datasetId} did not answer this request within ${limits.timeoutMs} ms; narrow the filter or ask for fewer rows.`);
     if (error instanceof ClientGone) throw sourceUnavailable('The request was cancelled.');
     if (error instanceof SourceFault) {
-      logger.warn({ dataset: dataset.id, err: error.cause, timedOut }, 'source query failed');
-      throw sourceUnavailable(timedOut ? `The source of ${dataset.id} did not answer within ${limits.timeoutMs} ms.` : `The source of ${dataset.id} is unavailable.`);
+      logger.warn({ dataset: datasetId, err: error.cause, timedOut }, 'source query failed');
+      throw sourceUnavailable(timedOut ? `The source of ${datasetId} did not answer within ${limits.timeoutMs} ms.` : `The source of ${datasetId} is unavailable.`);
     }
     throw error;
   } finally {
