@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { get, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -46,11 +47,13 @@ export async function startGatewayProcess(env: Record<string, string> = {}, opti
       const started = performance.now();
       let lines = 0;
       try {
-        const response = await fetch(`${this.base}/export/${dataset}.ndjson`, { headers: { authorization: `Bearer ${token}` } });
-        // Counted with indexOf: a loop over every byte in JS made the reader, not the server, the limit.
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-          const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-          for (let at = bytes.indexOf(10); at !== -1; at = bytes.indexOf(10, at + 1)) lines++;
+        // node:http, not fetch: the reader shares the machine's two cores with the server, and
+        // fetch's web streams cost it several times what a plain socket reader does (psql, the
+        // reference, reads its COPY in C). Lines counted with indexOf, not a loop over every byte.
+        const response = await new Promise<IncomingMessage>((resolve, reject) => get(`${this.base}/export/${dataset}.ndjson`, { headers: { authorization: `Bearer ${token}` } }, resolve).on('error', reject));
+        if (response.statusCode !== 200) throw new Error(`export answered ${response.statusCode}`);
+        for await (const chunk of response as AsyncIterable<Buffer>) {
+          for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines++;
         }
       } finally {
         clearInterval(sampler);

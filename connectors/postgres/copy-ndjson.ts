@@ -196,7 +196,6 @@ export class CopyToNdjson {
       const prefix = column.member === null ? null : Buffer.from(`${written++ === 0 ? '{' : ','}${JSON.stringify(column.member)}:`);
       return { column, kind, prefix };
     });
-    if (written === 0) throw new Error('a COPY transcription writes at least one member');
     this.prefixBytes = this.plans.reduce((sum, plan) => sum + (plan.prefix?.length ?? 0), 0);
   }
 
@@ -265,7 +264,7 @@ export class CopyToNdjson {
     const plans = this.plans;
     // Room for every byte of the line escaped, the members' names and the braces; a parsed
     // value makes its own room.
-    out.ensure((lineEnd - start) * 6 + this.prefixBytes + 2);
+    out.ensure((lineEnd - start) * 6 + this.prefixBytes + 3);
     let buf = out.buf;
     let at = out.at;
     let pos = start;
@@ -299,12 +298,14 @@ export class CopyToNdjson {
         const value = isNull ? null : column.parse(unescaped(data, from, to));
         out.at = at;
         out.text(JSON.stringify((column.transform ? column.transform(value) : value) ?? null));
-        out.ensure((lineEnd - pos) * 6 + this.prefixBytes + 2);
+        out.ensure((lineEnd - pos) * 6 + this.prefixBytes + 3);
         buf = out.buf;
         at = out.at;
       }
     }
-    buf[at++] = 0x7d; // }
+    // With no member at all the line is `{}`, as JSON.stringify writes an empty row.
+    if (this.prefixBytes === 0) buf[at++] = 0x7b;
+    buf[at++] = 0x7d;
     buf[at++] = NEWLINE;
     out.at = at;
   }

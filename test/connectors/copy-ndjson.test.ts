@@ -77,6 +77,12 @@ describe('COPY text to NDJSON', () => {
     expect(copy.lastValues()).toEqual(['b', 2]);
   });
 
+  it('writes {} for a row of no member, as JSON.stringify writes an empty row', () => {
+    const { text: out, copy } = transcribe([{ member: null, oid: 23, parse: Number }], Buffer.from('1\n2\n'), []);
+    expect(out).toBe('{}\n{}\n');
+    expect(copy.lastValues()).toEqual([2]);
+  });
+
   it('applies a transform to the value the row path would give, nulls included', () => {
     const masked: CopyColumn = { member: 'n', oid: 23, parse: Number, transform: (v) => (v === null ? 'none' : `#${String(v)}`) };
     const { text: out } = transcribe([text('k'), masked], Buffer.from('a\t12\nb\t\\N\n'), []);

@@ -163,6 +163,35 @@ describe('PostgreSQL bulk path (COPY to NDJSON)', () => {
     expect(text).toBe(rowPathLines(all, NAMES));
   });
 
+  it('pages by hostile text keys, which travel back to the source as literals of the next page', async () => {
+    await admin.query(`CREATE TABLE ${schema}.keys ("k" text PRIMARY KEY, "n" integer NOT NULL)`);
+    for (const [i, k] of HOSTILE_TEXT.entries()) await admin.query(`INSERT INTO ${schema}.keys VALUES ($1, $2)`, [k, i]);
+    const fields: RecordField[] = [
+      { name: 'k', type: 'string', nullable: false, required: true },
+      { name: 'n', type: 'integer', nullable: false, required: true },
+    ];
+    const keys = postgresConnector.create(
+      { credentials: 'test-pg', schema, table: 'keys' },
+      { source: { name: 'test-pg', type: 'postgres', url: PG_URL, departments: ['cong-an'], owner: 'cong-an', reach: { tables: [`${schema}.keys`] } }, fields, keyField: 'k', timeoutMs: 10_000, maxResponseBytes: 1 << 24 },
+    );
+    try {
+      const byKey: SortKey[] = [{ field: 'k', direction: 'ASC' }];
+      const all = (await keys.query({ fields: ['k', 'n'], where: null, orderBy: byKey, after: null, limit: null, signal: signal() })) as Row[];
+      expect(all).toHaveLength(HOSTILE_TEXT.length);
+      let after: unknown[] | null = null;
+      let text = '';
+      for (let page = 0; page <= HOSTILE_TEXT.length; page++) {
+        const got = await ndjson(keys, { members: ['n', 'k'], orderBy: byKey, limit: 1, after });
+        text += got.text;
+        if (!got.more) break;
+        after = got.last;
+      }
+      expect(text).toBe(rowPathLines(all, ['n', 'k']));
+    } finally {
+      await keys.close();
+    }
+  });
+
   it('refuses a NUL in a value, as the source refuses it as a parameter, and asks nothing', async () => {
     // Built by hand: parseWhere refuses it first; the connector must hold even if it did not.
     const where: Predicate = { kind: 'cmp', field: 't', op: 'eq', value: 'a\u0000b' };
