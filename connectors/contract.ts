@@ -2,6 +2,7 @@ import type { JSONSchemaType } from 'ajv';
 import type { ReachContext, SourceCredential } from './credentials.js';
 import type { Fault } from './errors.js';
 import type { ComparisonOperator, Predicate } from './filter.js';
+import type { LineFormat } from './lines.js';
 import type { FieldType, RecordField } from './schema.js';
 
 /**
@@ -43,14 +44,14 @@ export interface Connector {
   query(request: ConnectorQuery): AsyncIterable<Row> | Promise<Row[]>;
 
   /**
-   * Optional, for exports: the page `query()` would give, already written as NDJSON by the
-   * source's bulk protocol (PostgreSQL's COPY). Each line is byte for byte what JSON.stringify
-   * writes for the row `query()` would give, holding exactly `members` in order, each value
-   * passed through its `transforms` entry first where there is one. The engine sends it only a
-   * request the connector takes whole (filter, order and pagination pushed), and reads it as one
-   * page; a connector without it is read row by row.
+   * Optional, for exports: the page `query()` would give, already written as lines of
+   * `request.format` by the source's bulk protocol (PostgreSQL's COPY). Each line is byte for
+   * byte what connectors/lines.ts `rowsAsLines` writes for the row `query()` would give, holding
+   * exactly `members` in order, each value passed through its `transforms` entry first where
+   * there is one. The engine sends it only a request the connector takes whole (filter, order and
+   * pagination pushed), and reads it as one page; a connector without it is read row by row.
    */
-  queryNdjson?(request: NdjsonQuery): Promise<NdjsonPage>;
+  queryLines?(request: LinesQuery): Promise<LinesPage>;
 
   /** Whether the source answers, and how fast. Never throws. */
   health(signal: AbortSignal): Promise<{ ok: boolean; latencyMs: number; message?: string }>;
@@ -89,8 +90,9 @@ export interface ConnectorQuery {
   signal: AbortSignal;
 }
 
-export interface NdjsonQuery extends Omit<ConnectorQuery, 'fields' | 'limit'> {
-  /** The members of each line, in order; sort fields outside them are read for the cursor only. */
+export interface LinesQuery extends Omit<ConnectorQuery, 'fields' | 'limit'> {
+  format: LineFormat;
+  /** The members (cells) of each line, in order; sort fields outside them are read for the cursor only. */
   members: string[];
   /** Applied to a member's value, as `query()` gives it, before it is written (the engine's masks). */
   transforms: ReadonlyMap<string, (value: unknown) => unknown>;
@@ -98,7 +100,7 @@ export interface NdjsonQuery extends Omit<ConnectorQuery, 'fields' | 'limit'> {
   limit: number;
 }
 
-export interface NdjsonPage {
+export interface LinesPage {
   /** The lines, in order, in chunks of whole lines. */
   chunks: Buffer[];
   rows: number;

@@ -4,14 +4,14 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { RecordField } from '../schema.js';
 import { refuseUnsupported } from '../capabilities.js';
-import type { Connector, ConnectorCapabilities, ConnectorContext, ConnectorFactory, ConnectorQuery, NdjsonPage, NdjsonQuery, Row, SourceField } from '../contract.js';
+import type { Connector, ConnectorCapabilities, ConnectorContext, ConnectorFactory, ConnectorQuery, LinesPage, LinesQuery, Row, SourceField } from '../contract.js';
 import type { SourceRequestError } from '../errors.js';
 import { COMPARISON_OPERATORS } from '../filter.js';
 import { SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
 import { refusedValue, runStoppable, settledWithin, type RefusedValue } from '../sql/source-run.js';
 import { SQL_SOURCE_TYPES, tableOptionsSchema, tableReachFaults, type TableOptions } from '../sql/table-options.js';
 import { probeHealth } from '../health.js';
-import { CopyToNdjson } from './copy-ndjson.js';
+import { CopyToLines } from './copy-lines.js';
 
 export const postgresDialect: SqlDialect = {
   quoteIdent: (name) => `"${name.replace(/"/g, '""')}"`,
@@ -243,13 +243,13 @@ class PostgresConnector implements Connector {
   }
 
   /**
-   * The page as NDJSON through COPY, which writes rows at the source's speed where the row
+   * The page as lines (NDJSON or CSV) through COPY, which writes rows at the source's speed where the row
    * protocol cost the gateway microseconds a row. COPY takes no parameters, so the request's
    * values are written as literals (postgresDialect.literal); the column types come from a
    * prepared statement in the same read-only transaction, whose lock keeps them from changing
    * before the COPY has run, and read-only keeps the statement a read whatever it says.
    */
-  async queryNdjson(request: NdjsonQuery): Promise<NdjsonPage> {
+  async queryLines(request: LinesQuery): Promise<LinesPage> {
     const members = [...new Set(request.members)];
     const columns = [...members, ...request.orderBy.map((k) => k.field).filter((f) => !members.includes(f))];
     const query: ConnectorQuery = { ...request, fields: columns, limit: request.limit + 1 };
@@ -263,9 +263,10 @@ class PostgresConnector implements Connector {
       try {
         const described = await statement(client, typingText, typing.params);
         if (described.fields.length !== columns.length) throw new Error('the source described another number of columns than asked for');
-        const transcriber = new CopyToNdjson(
+        const transcriber = new CopyToLines(
           described.fields.map((f, i) => ({ member: i < members.length ? columns[i]! : null, oid: f.dataTypeID, parse: typeParsers.getTypeParser(f.dataTypeID, 'text'), transform: request.transforms.get(columns[i]!) })),
           request.limit,
+          request.format,
         );
         const chunks: Buffer[] = [];
         for await (const chunk of client.query(copyTo(copyText))) {

@@ -1,4 +1,5 @@
 import type { Row } from '../../connectors/contract.js';
+import { rowsAsLines, type LineFormat } from '../../connectors/lines.js';
 import type { Principal } from '../auth/principal.js';
 import type { CatalogueService } from '../catalogue/catalogue-service.js';
 import type { Counters } from '../catalogue/change-counters.js';
@@ -17,7 +18,7 @@ import { ReadMetadata } from './read-metadata.js';
 import { planRead, type ReadPlan } from './read-plan.js';
 import { parseReadRequest, type ReadRequest } from './read-request.js';
 import type { PooledSource, SourcePool } from './source-pool.js';
-import { queryNdjsonSource, querySource, type InCallerSlot } from './source-query.js';
+import { queryLinesSource, querySource, type InCallerSlot } from './source-query.js';
 
 export interface RecordConnection {
   /** The fields each node holds, in order. */
@@ -127,18 +128,19 @@ export class RecordsService {
   }
 
   /**
-   * An export page as NDJSON, from the connector's bulk path where it has one (the lines are
-   * what JSON.stringify writes for the nodes `records` would give), else row by row.
+   * An export page as lines of `format`, from the connector's bulk path where it has one (the
+   * lines are what `rowsAsLines` writes for the nodes `records` would give), else row by row.
    */
-  private async readNdjson(principal: Principal, asked: ReadRequest, signal: AbortSignal): Promise<ExportPage<Buffer[]>> {
+  private async readLines(principal: Principal, asked: ReadRequest, format: LineFormat, signal: AbortSignal): Promise<ExportPage<Buffer[]>> {
     const read = await this.prepare(principal, asked, true);
     const { plan } = read;
     const secret = this.config.governance.maskSecret;
     const transforms = new Map(plan.masks.map(([field, mask]) => [field, (value: unknown) => maskValue(value, mask, secret)]));
-    const page = await queryNdjsonSource(read.pooled, read.dataset, { where: plan.where, orderBy: plan.orderBy, after: read.after, limit: read.request.first, members: plan.select, transforms }, signal, this.limits, this.logger, this.inCallerSlot(principal));
+    const q = { format, where: plan.where, orderBy: plan.orderBy, after: read.after, limit: read.request.first, members: plan.select, transforms };
+    const page = await queryLinesSource(read.pooled, read.dataset, q, signal, this.limits, this.logger, this.inCallerSlot(principal));
     if (!page) {
       const rows = rowsPage(await this.readRows(principal, read, signal));
-      return { ...rows, items: [Buffer.from(rows.items.map((node) => `${JSON.stringify(node)}\n`).join(''))] };
+      return { ...rows, items: [Buffer.from(rowsAsLines(rows.items, rows.fields, format))] };
     }
     await this.account(principal, read, revealedBy(page.rows, page.more));
     return { items: page.chunks, fields: plan.select, more: page.more, endCursor: page.more && page.last ? this.cursors.seal(page.last, read.scope) : null };
@@ -201,17 +203,13 @@ export class RecordsService {
   }
 
   /**
-   * Every matching row, page after page (keyset cursors of EXPORT_PAGE_ROWS rows), with the same
-   * checks as `records`. The first page is read before anything is yielded, so a refused request
-   * fails before a response has started; memory stays bounded by two pages (the next is read while one is written).
+   * Every matching row as lines of `format`, page after page (keyset cursors of EXPORT_PAGE_ROWS
+   * rows), with the same checks as `records`. The first page is read before anything is yielded,
+   * so a refused request fails before a response has started; memory stays bounded by two pages
+   * (the next is read while one is written).
    */
-  stream(principal: Principal, raw: unknown, signal: AbortSignal): Promise<{ fields: string[]; pages: AsyncIterable<Row[]> }> {
-    return this.exportPages(raw, signal, async (request) => rowsPage(await this.read(principal, request, signal, true)));
-  }
-
-  /** As `stream`, the rows written as NDJSON, in chunks of whole lines. */
-  ndjson(principal: Principal, raw: unknown, signal: AbortSignal): Promise<{ fields: string[]; pages: AsyncIterable<Buffer[]> }> {
-    return this.exportPages(raw, signal, (request) => this.readNdjson(principal, request, signal));
+  lines(principal: Principal, raw: unknown, format: LineFormat, signal: AbortSignal): Promise<{ fields: string[]; pages: AsyncIterable<Buffer[]> }> {
+    return this.exportPages(raw, signal, (request) => this.readLines(principal, request, format, signal));
   }
 
   private async exportPages<T>(raw: unknown, signal: AbortSignal, readPage: (request: ReadRequest) => Promise<ExportPage<T>>): Promise<{ fields: string[]; pages: AsyncIterable<T> }> {

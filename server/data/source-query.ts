@@ -1,6 +1,7 @@
 import { BrokenCircuitError } from 'cockatiel';
 import { splitPredicate } from '../../connectors/capabilities.js';
-import type { NdjsonPage, Row, SortKey } from '../../connectors/contract.js';
+import type { LinesPage, Row, SortKey } from '../../connectors/contract.js';
+import type { LineFormat } from '../../connectors/lines.js';
 import { NotSupported } from '../../connectors/errors.js';
 import { compareRows, evaluate, isAfter, type Predicate } from '../../connectors/filter.js';
 import type { Dataset } from '../catalogue/dataset.js';
@@ -78,26 +79,27 @@ export async function querySource(pooled: PooledSource, dataset: Pick<Dataset, '
   return atSource(pooled, dataset.id, outer, limits, logger, inCallerSlot, collect);
 }
 
-/** An export page as NDJSON: what to write, and how masked members are transformed first. */
-export interface NdjsonSourceQuery extends Omit<SourceQuery, 'fields'> {
+/** An export page as lines: in which form, what to write, and how masked members are transformed first. */
+export interface LinesSourceQuery extends Omit<SourceQuery, 'fields'> {
+  format: LineFormat;
   members: string[];
   transforms: ReadonlyMap<string, (value: unknown) => unknown>;
 }
 
 /**
- * The page from the connector's bulk path (Connector.queryNdjson), under the same timeout,
+ * The page from the connector's bulk path (Connector.queryLines), under the same timeout,
  * slots, breaker and classification as querySource; null when the connector has none or cannot
  * take the whole request (a residue to evaluate here), so the caller reads it row by row.
  */
-export async function queryNdjsonSource(pooled: PooledSource, dataset: Pick<Dataset, 'id'>, q: NdjsonSourceQuery, outer: AbortSignal, limits: SourceQueryLimits, logger: Logger, inCallerSlot: InCallerSlot): Promise<NdjsonPage | null> {
+export async function queryLinesSource(pooled: PooledSource, dataset: Pick<Dataset, 'id'>, q: LinesSourceQuery, outer: AbortSignal, limits: SourceQueryLimits, logger: Logger, inCallerSlot: InCallerSlot): Promise<LinesPage | null> {
   const { connector } = pooled;
   const caps = connector.capabilities;
-  if (!connector.queryNdjson || caps.orderBy !== true || caps.pagination !== true) return null;
+  if (!connector.queryLines || caps.orderBy !== true || caps.pagination !== true) return null;
   const { pushed, residue } = splitPredicate(q.where, caps);
   if (residue) return null;
-  const bulk = connector.queryNdjson.bind(connector);
+  const bulk = connector.queryLines.bind(connector);
   return atSource(pooled, dataset.id, outer, limits, logger, inCallerSlot, (signal) =>
-    bulk({ members: q.members, transforms: q.transforms, where: pushed, orderBy: q.orderBy, after: q.after, limit: q.limit, signal }),
+    bulk({ format: q.format, members: q.members, transforms: q.transforms, where: pushed, orderBy: q.orderBy, after: q.after, limit: q.limit, signal }),
   );
 }
 

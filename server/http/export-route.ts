@@ -1,6 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Request, Response } from 'express';
-import type { Row } from '../../connectors/contract.js';
+import { CSV_OPTIONS } from '../../connectors/lines.js';
 import { bearerToken, type BearerVerifier } from '../auth/jwt.js';
 import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
@@ -9,10 +9,6 @@ import { badInput, errorResponse, quotaExceeded, toAppError } from '../errors.js
 import { inputFault } from '../well-formed.js';
 
 const FILE = /^([a-z0-9][a-z0-9-]{0,62}\.[a-z0-9][a-z0-9-]{1,62})\.(ndjson|csv)$/;
-/** CSV rows per socket write (about 150 KB for the residents): fewer, larger writes cost less than many small ones. */
-const ROWS_PER_WRITE = 1000;
-/** A cell starting with = + - @ (text, not a negative number) is written as text: the file is opened in spreadsheets. */
-const CSV_OPTIONS = { escape_formulas: true } as const;
 const PARAMETERS = new Set(['where', 'select', 'orderBy', 'purpose']);
 
 function jsonParam(value: string, name: string): unknown {
@@ -120,21 +116,10 @@ export function exportRoute(config: Config, records: RecordsService, verifyBeare
       const write = async (chunk: string | Buffer) => {
         if (!res.write(chunk)) await drained(res, config.export.idleTimeoutMs, controller.signal);
       };
-      if (format === 'ndjson') {
-        const { pages } = await records.ndjson(principal, args, controller.signal);
-        started = startFile(res, dataset, format);
-        for await (const chunks of pages) for (const chunk of chunks) await write(chunk);
-      } else {
-        const { fields, pages } = await records.stream(principal, args, controller.signal);
-        started = startFile(res, dataset, format);
-        await write(stringify([fields], CSV_OPTIONS));
-        // One csv-stringify call per batch of rows, not per row.
-        for await (const page of pages) {
-          for (let i = 0; i < page.length; i += ROWS_PER_WRITE) {
-            await write(stringify(page.slice(i, i + ROWS_PER_WRITE).map((row) => fields.map((f) => row[f] ?? '')), CSV_OPTIONS));
-          }
-        }
-      }
+      const { fields, pages } = await records.lines(principal, args, format, controller.signal);
+      started = startFile(res, dataset, format);
+      if (format === 'csv') await write(stringify([fields], CSV_OPTIONS));
+      for await (const chunks of pages) for (const chunk of chunks) await write(chunk);
       res.end();
     } catch (error) {
       controller.abort(error);

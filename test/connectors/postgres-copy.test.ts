@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Connector, NdjsonQuery, Row, SortKey } from '../../connectors/contract.js';
+import { stringify } from 'csv-stringify/sync';
+import type { Connector, LinesQuery, Row, SortKey } from '../../connectors/contract.js';
+import { CSV_OPTIONS, type LineFormat } from '../../connectors/lines.js';
 import { SourceRequestError } from '../../connectors/errors.js';
 import { parseWhere, type Predicate } from '../../connectors/filter.js';
 import { postgresConnector } from '../../connectors/postgres/index.js';
@@ -30,6 +32,14 @@ const HOSTILE_TEXT = [
   '\\N',
   'trailing backslash \\',
   '{"json":"inside"}',
+  '=HYPERLINK("http://x.invalid","bấm")',
+  '-12',
+  '+1+1',
+  '@SUM(A1)',
+  '＝1＋1',
+  '\tleading tab',
+  '\rleading return',
+  'a,b,c',
 ];
 
 const COLUMNS = `"id" integer PRIMARY KEY, "t" text, "v" varchar(200), "c" char(6), "u" uuid, "s" smallint, "i" integer, "b" bigint,
@@ -97,35 +107,36 @@ afterAll(async () => {
 
 const signal = () => AbortSignal.timeout(10_000);
 
-/** What the row path writes for these rows: the members in order, null for what is missing, transformed where asked. */
-function rowPathLines(rows: Row[], members: string[], transforms: ReadonlyMap<string, (v: unknown) => unknown> = new Map()): string {
-  return rows
-    .map((row) => {
-      const node: Row = {};
-      for (const f of members) node[f] = row[f] ?? null;
-      for (const [f, t] of transforms) node[f] = t(node[f]);
-      return `${JSON.stringify(node)}\n`;
-    })
-    .join('');
+/** What the row path writes for these rows: the members in order, null (an empty cell) for what is missing, transformed where asked. */
+function rowPathLines(rows: Row[], members: string[], transforms: ReadonlyMap<string, (v: unknown) => unknown> = new Map(), format: LineFormat = 'ndjson'): string {
+  const nodes = rows.map((row) => {
+    const node: Row = {};
+    for (const f of members) node[f] = row[f] ?? null;
+    for (const [f, t] of transforms) node[f] = t(node[f]);
+    return node;
+  });
+  if (format === 'csv') return nodes.length ? stringify(nodes.map((node) => members.map((f) => node[f] ?? '')), CSV_OPTIONS) : '';
+  return nodes.map((node) => `${JSON.stringify(node)}\n`).join('');
 }
 
-async function ndjson(c: Connector, request: Partial<NdjsonQuery>): Promise<{ text: string; rows: number; more: boolean; last: unknown[] | null }> {
-  const page = await c.queryNdjson!({ members: NAMES, transforms: new Map(), where: null, orderBy: BY_ID, after: null, limit: 1000, signal: signal(), ...request });
+async function lines(c: Connector, request: Partial<LinesQuery>): Promise<{ text: string; rows: number; more: boolean; last: unknown[] | null }> {
+  const page = await c.queryLines!({ format: 'ndjson', members: NAMES, transforms: new Map(), where: null, orderBy: BY_ID, after: null, limit: 1000, signal: signal(), ...request });
   return { text: Buffer.concat(page.chunks).toString('utf8'), rows: page.rows, more: page.more, last: page.last };
 }
 
-async function rowsOf(c: Connector, request: { where?: NdjsonQuery['where']; orderBy?: SortKey[]; fields?: string[] } = {}): Promise<Row[]> {
+async function rowsOf(c: Connector, request: { where?: LinesQuery['where']; orderBy?: SortKey[]; fields?: string[] } = {}): Promise<Row[]> {
   return (await c.query({ fields: NAMES, where: null, orderBy: BY_ID, after: null, limit: null, signal: signal(), ...request })) as Row[];
 }
 
-describe('PostgreSQL bulk path (COPY to NDJSON)', () => {
+describe('PostgreSQL bulk path (COPY to NDJSON and CSV)', () => {
   it('writes every line byte for byte as the row path does, for every column type and hostile value', async () => {
     const rows = await rowsOf(connector);
     expect(rows.length).toBe(HOSTILE_TEXT.length * 4);
-    const bulk = await ndjson(connector, {});
+    const bulk = await lines(connector, {});
     expect(bulk.rows).toBe(rows.length);
     expect(bulk.more).toBe(false);
     expect(bulk.text).toBe(rowPathLines(rows, NAMES));
+    expect((await lines(connector, { format: 'csv' })).text).toBe(rowPathLines(rows, NAMES, new Map(), 'csv'));
     // Spot checks of the oracle itself, so that both paths being wrong the same way still fails.
     const first = JSON.parse(bulk.text.split('\n')[0]!) as Row;
     expect(first).toMatchObject({ id: 0, t: 'plain', day: '2024-02-29', at: '2024-05-01T08:00:00.000Z', atz: '2024-05-01T01:00:00.000Z', flag: true });
@@ -140,8 +151,9 @@ describe('PostgreSQL bulk path (COPY to NDJSON)', () => {
     const mask = (v: unknown) => (v === null ? null : `masked:${String(v).length}`);
     const transforms = new Map([['t', mask]]);
     const rows = await rowsOf(connector, { orderBy, fields: [...members, 'i', 'id'] });
-    const bulk = await ndjson(connector, { members, orderBy, transforms, limit: 5 });
+    const bulk = await lines(connector, { members, orderBy, transforms, limit: 5 });
     expect(bulk.text).toBe(rowPathLines(rows.slice(0, 5), members, transforms));
+    expect((await lines(connector, { members, orderBy, transforms, limit: 5, format: 'csv' })).text).toBe(rowPathLines(rows.slice(0, 5), members, transforms, 'csv'));
     expect(bulk.more).toBe(true);
     expect(bulk.last).toEqual([rows[4]!['i'], rows[4]!['id']]);
   });
@@ -152,7 +164,7 @@ describe('PostgreSQL bulk path (COPY to NDJSON)', () => {
     let text = '';
     let pages = 0;
     for (;;) {
-      const page = await ndjson(connector, { limit: 7, after });
+      const page = await lines(connector, { limit: 7, after });
       text += page.text;
       pages++;
       if (!page.more) break;
@@ -181,7 +193,7 @@ describe('PostgreSQL bulk path (COPY to NDJSON)', () => {
       let after: unknown[] | null = null;
       let text = '';
       for (let page = 0; page <= HOSTILE_TEXT.length; page++) {
-        const got = await ndjson(keys, { members: ['n', 'k'], orderBy: byKey, limit: 1, after });
+        const got = await lines(keys, { members: ['n', 'k'], orderBy: byKey, limit: 1, after });
         text += got.text;
         if (!got.more) break;
         after = got.last;
@@ -195,15 +207,15 @@ describe('PostgreSQL bulk path (COPY to NDJSON)', () => {
   it('refuses a NUL in a value, as the source refuses it as a parameter, and asks nothing', async () => {
     // Built by hand: parseWhere refuses it first; the connector must hold even if it did not.
     const where: Predicate = { kind: 'cmp', field: 't', op: 'eq', value: 'a\u0000b' };
-    await expect(ndjson(connector, { where })).rejects.toBeInstanceOf(SourceRequestError);
+    await expect(lines(connector, { where })).rejects.toBeInstanceOf(SourceRequestError);
     await expect(rowsOf(connector, { where })).rejects.toBeInstanceOf(SourceRequestError);
   });
 
   it('leaves the connection clean after a failed COPY (a value of the wrong type)', async () => {
     const where: Predicate = { kind: 'cmp', field: 'day', op: 'eq', value: '2024-02-30' };
-    await expect(ndjson(connector, { where })).rejects.toBeInstanceOf(SourceRequestError);
+    await expect(lines(connector, { where })).rejects.toBeInstanceOf(SourceRequestError);
     // Every pooled connection is used again: none is left inside an aborted transaction.
-    const again = await Promise.all(Array.from({ length: 10 }, () => ndjson(connector, { limit: 2 })));
+    const again = await Promise.all(Array.from({ length: 10 }, () => lines(connector, { limit: 2 })));
     for (const page of again) expect(page.rows).toBe(2);
   });
 });
@@ -231,7 +243,7 @@ describe('PostgreSQL bulk path filters', () => {
   async function bothPaths(raw: Record<string, unknown>): Promise<{ rows: string; bulk: string; count: number }> {
     const where = parseWhere(raw, fields);
     const viaRows = (await people.query({ fields: ['citizenId'], where, orderBy: order, after: null, limit: null, signal: signal() })) as Row[];
-    const page = await people.queryNdjson!({ members: ['citizenId'], transforms: new Map(), where, orderBy: order, after: null, limit: 1000, signal: signal() });
+    const page = await people.queryLines!({ format: 'ndjson', members: ['citizenId'], transforms: new Map(), where, orderBy: order, after: null, limit: 1000, signal: signal() });
     return { rows: rowPathLines(viaRows, ['citizenId']), bulk: Buffer.concat(page.chunks).toString(), count: page.rows };
   }
 

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CopyFormatError, CopyToNdjson, type CopyColumn } from '../../connectors/postgres/copy-ndjson.js';
+import { stringify } from 'csv-stringify/sync';
+import { CSV_OPTIONS, type LineFormat } from '../../connectors/lines.js';
+import { CopyFormatError, CopyToLines, type CopyColumn } from '../../connectors/postgres/copy-lines.js';
 import { isoOfTimestamp, isoOfTimestamptz } from '../../connectors/postgres/index.js';
 
 /**
@@ -16,13 +18,13 @@ function copyText(value: string | null): string {
 
 const identity = (text: string) => text;
 const text = (member: string | null): CopyColumn => ({ member, oid: 25, parse: identity });
-const integer = (member: string): CopyColumn => ({ member, oid: 23, parse: (t) => Number.parseInt(t, 10) });
-const boolean = (member: string): CopyColumn => ({ member, oid: 16, parse: (t) => t === 't' });
+const integer = (member: string): CopyColumn => ({ member, oid: 23, parse: (t: string) => Number.parseInt(t, 10) });
+const boolean = (member: string): CopyColumn => ({ member, oid: 16, parse: (t: string) => t === 't' });
 const timestamptz = (member: string): CopyColumn => ({ member, oid: 1184, parse: isoOfTimestamptz });
 const timestamp = (member: string): CopyColumn => ({ member, oid: 1114, parse: isoOfTimestamp });
 
-function transcribe(columns: CopyColumn[], input: Buffer, cuts: number[], maxRows = Number.MAX_SAFE_INTEGER): { text: string; copy: CopyToNdjson } {
-  const copy = new CopyToNdjson(columns, maxRows);
+function transcribe(columns: CopyColumn[], input: Buffer, cuts: number[], maxRows = Number.MAX_SAFE_INTEGER, format: LineFormat = 'ndjson'): { text: string; copy: CopyToLines } {
+  const copy = new CopyToLines(columns, maxRows, format);
   const out: Buffer[] = [];
   let at = 0;
   for (const cut of [...cuts.map((c) => Math.floor(c * input.length)).sort((a, b) => a - b), input.length]) {
@@ -39,7 +41,7 @@ const anyText = fc
   .oneof(fc.string({ unit: 'binary' }), fc.constantFrom('', '\\', '\\N', '"', '\u001f', '\u007f', 'Tiếng Việt', '😀'))
   .filter((s) => !s.includes('\u0000') && Buffer.from(s).toString() === s);
 
-describe('COPY text to NDJSON', () => {
+describe('COPY text to NDJSON and CSV', () => {
   it('writes each row as JSON.stringify does, however the input is cut', () => {
     fc.assert(
       fc.property(
@@ -56,6 +58,21 @@ describe('COPY text to NDJSON', () => {
     );
   });
 
+  it('writes each row as csv-stringify with escape_formulas does, however the input is cut', () => {
+    const formulaText = fc.oneof(anyText, fc.constantFrom('=1+1', '+1', '-2', '@SUM(A1)', '\tx', '\rx', '＝1', '＋1', '－1', '＠x', 'a,b', 'say "hi"', 'line\nbreak', 'ret\r', "'quoted'"));
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.option(formulaText), fc.integer({ min: -2147483648, max: 2147483647 }), fc.boolean(), fc.option(formulaText)), { maxLength: 20 }),
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }),
+        (rows, cuts) => {
+          const input = Buffer.from(rows.map(([a, n, b, c]) => `${copyText(a)}\t${n}\t${b ? 't' : 'f'}\t${copyText(c)}\n`).join(''));
+          const { text: out } = transcribe([text('a'), integer('n'), boolean('b'), text('c')], input, cuts, undefined, 'csv');
+          expect(out).toBe(rows.length ? stringify(rows.map(([a, n, b, c]) => [a ?? '', n, b, c ?? '']), CSV_OPTIONS) : '');
+        },
+      ),
+    );
+  });
+
   it('writes timestamps as the row path does, in place or parsed', () => {
     const stamps = ['2024-05-01 08:00:00', '2024-05-01 08:00:00.1', '2024-05-01 08:00:00.123456', '0099-12-31 23:59:59.9999', '10000-01-01 00:00:00', '1999-01-01 00:00:00 BC'];
     const zoned = ['2024-05-01 08:00:00+00', '2024-05-01 08:00:00.5+00', '2024-05-01 08:00:00+07', '0099-12-31 23:59:59.99-03:30', '2024-05-01 08:00:00+00:19:32'];
@@ -63,6 +80,8 @@ describe('COPY text to NDJSON', () => {
       for (const zone of zoned) {
         const { text: out } = transcribe([timestamp('at'), timestamptz('atz')], Buffer.from(`${stamp}\t${zone}\n`), []);
         expect(out).toBe(`${JSON.stringify({ at: isoOfTimestamp(stamp), atz: isoOfTimestamptz(zone) })}\n`);
+        const { text: cells } = transcribe([timestamp('at'), timestamptz('atz')], Buffer.from(`${stamp}\t${zone}\n`), [], undefined, 'csv');
+        expect(cells).toBe(stringify([[isoOfTimestamp(stamp), isoOfTimestamptz(zone)]], CSV_OPTIONS));
       }
     }
     // Forms the row path cannot read fail here too, as the source's fault.
@@ -84,9 +103,11 @@ describe('COPY text to NDJSON', () => {
   });
 
   it('applies a transform to the value the row path would give, nulls included', () => {
-    const masked: CopyColumn = { member: 'n', oid: 23, parse: Number, transform: (v) => (v === null ? 'none' : `#${String(v)}`) };
+    const masked: CopyColumn = { member: 'n', oid: 23, parse: Number, transform: (v: unknown) => (v === null ? '=none' : `#${String(v)}`) };
     const { text: out } = transcribe([text('k'), masked], Buffer.from('a\t12\nb\t\\N\n'), []);
-    expect(out).toBe('{"k":"a","n":"#12"}\n{"k":"b","n":"none"}\n');
+    expect(out).toBe('{"k":"a","n":"#12"}\n{"k":"b","n":"=none"}\n');
+    const { text: cells } = transcribe([text('k'), masked], Buffer.from('a\t12\nb\t\\N\n'), [], undefined, 'csv');
+    expect(cells).toBe("a,#12\nb,'=none\n");
   });
 
   it('refuses lines it cannot read, as the source’s fault', () => {

@@ -1,19 +1,21 @@
+import { valueText, type LineFormat } from '../lines.js';
+
 /**
- * PostgreSQL's COPY text format turned into NDJSON byte by byte, without a JS string or object
- * per value for the common types. Reading an export through the row protocol cost about 4 µs a
- * row in the driver (a DataRow parsed, a string per field, an object per row) and as much again
- * in JSON.stringify; `psql \copy` of the same rows takes a tenth of that. Building the JSON in
- * SQL (json_build_object) was no better: it tripled the source's own time.
+ * PostgreSQL's COPY text format turned into NDJSON or CSV lines byte by byte, without a JS
+ * string or object per value for the common types. Reading an export through the row protocol
+ * cost about 4 µs a row in the driver (a DataRow parsed, a string per field, an object per row)
+ * and as much again in JSON.stringify; `psql \copy` of the same rows takes a tenth of that.
+ * Building the JSON in SQL (json_build_object) was no better: it tripled the source's own time.
  *
- * Every line written is what `JSON.stringify` of the row `query()` gives would write, member for
- * member: text, integers and booleans are transcribed from the bytes; every other type is read
- * with the same type parser the row path uses and written with JSON.stringify. The conformance
- * test holds the two paths byte-equal over hostile values.
+ * Every line written is what connectors/lines.ts `rowsAsLines` writes for the row `query()`
+ * would give, value for value: text, integers, booleans and plain timestamps are transcribed
+ * from the bytes; every other type is read with the same type parser the row path uses and
+ * written by `valueText`. The conformance tests hold the two paths byte-equal over hostile values.
  */
 
 /** How one column of a COPY line is written. */
 export interface CopyColumn {
-  /** Its JSON member name, or null for a column read only for the cursor (a sort field not selected). */
+  /** Its member (JSON) or cell (CSV) name, or null for a column read only for the cursor (a sort field not selected). */
   member: string | null;
   /** The column's type, from the statement's row description. */
   oid: number;
@@ -25,10 +27,10 @@ export interface CopyColumn {
 
 /**
  * Types whose row-path value is the text itself (pg's parsers for text, varchar, bpchar, name,
- * uuid, and this connector's for date), written as a JSON string of the unescaped bytes.
+ * uuid, and this connector's for date), written from the unescaped bytes.
  */
 const TEXT_TYPES = new Set([25, 1043, 1042, 19, 2950, 1082]);
-/** int2 and int4: the row path parses them to numbers, whose JSON is the same digits. */
+/** int2 and int4: the row path parses them to numbers, written as the same digits. */
 const INTEGER_TYPES = new Set([21, 23]);
 const BOOLEAN = 16;
 /** timestamp and timestamptz: their usual text forms are rewritten in place (isoOfTimestamp's rule), others parsed. */
@@ -56,11 +58,13 @@ for (const [byte, letter] of [[QUOTE, QUOTE], [BACKSLASH, BACKSLASH], [0x08, 0x6
 const PLAIN = new Uint8Array(256).map((_, b) => (b >= 0x20 && b !== QUOTE && b !== BACKSLASH ? 1 : 0));
 const TRUE_JSON = Buffer.from('true');
 const FALSE_JSON = Buffer.from('false');
+const COMMA = 0x2c;
+const APOSTROPHE = 0x27;
 
 interface ColumnPlan {
   column: CopyColumn;
   kind: Kind;
-  /** `{"name":` or `,"name":`, or null when the column is not written. */
+  /** What precedes the value (`{"name":` or `,"name":` in NDJSON, `,` between CSV cells), or null when the column is not written. */
   prefix: Buffer | null;
 }
 
@@ -159,27 +163,71 @@ function writeJsonText(data: Buffer, start: number, end: number, buf: Buffer, at
 }
 
 /**
+ * Whether the cell's text starts as csv-stringify's escape_formulas sees a formula: = + - @, a
+ * tab or a carriage return (COPY writes them \t and \r), or their fullwidth forms.
+ */
+function startsLikeFormula(data: Buffer, start: number, end: number): boolean {
+  if (start === end) return false;
+  const b = data[start]!;
+  if (b === 0x3d || b === 0x2b || b === 0x2d || b === 0x40) return true;
+  if (b === BACKSLASH) return data[start + 1] === 0x74 || data[start + 1] === 0x72;
+  // U+FF1D, U+FF0B, U+FF0D, U+FF20 in UTF-8.
+  if (b !== 0xef || data[start + 1] !== 0xbc || start + 2 >= end) return false;
+  const c = data[start + 2];
+  return c === 0x9d || c === 0x8b || c === 0x8d || c === 0xa0;
+}
+
+/**
+ * Writes COPY text bytes as a CSV cell, as csv-stringify writes a string with escape_formulas:
+ * an apostrophe before what starts like a formula, and quotes around a cell holding a comma, a
+ * quote or a line break, its quotes doubled. Room: three bytes per byte in, and four more.
+ */
+function writeCsvText(data: Buffer, start: number, end: number, buf: Buffer, at: number): number {
+  let quoted = false;
+  for (let i = start; i < end && !quoted; i++) {
+    const b = data[i]!;
+    if (b === COMMA || b === QUOTE) quoted = true;
+    else if (b === BACKSLASH) quoted = data[++i] === 0x6e || data[i] === 0x72;
+  }
+  if (quoted) buf[at++] = QUOTE;
+  if (startsLikeFormula(data, start, end)) buf[at++] = APOSTROPHE;
+  for (let i = start; i < end; i++) {
+    let b = data[i]!;
+    if (b === BACKSLASH) b = controlOf(data[++i]);
+    else if (b === TAB) throw fieldCount();
+    if (b === QUOTE) buf[at++] = QUOTE;
+    buf[at++] = b;
+  }
+  if (quoted) buf[at++] = QUOTE;
+  return at;
+}
+
+/**
  * Reads COPY text output (tab-separated fields, `\N` for null, one row per line) chunk by chunk
- * and writes each row as an NDJSON line, up to `maxRows` rows; a row past them only sets `more`.
+ * and writes each row as a line of `format`, up to `maxRows` rows; a row past them only sets `more`.
  * Lines may be split across chunks; `end()` refuses a last line left incomplete.
  */
-export class CopyToNdjson {
+export class CopyToLines {
   /** Rows written so far. */
   rows = 0;
   /** Whether the source had a row past `maxRows`. */
   more = false;
   private readonly plans: ColumnPlan[];
-  /** The bytes of every member's `,"name":`, together. */
+  /** The bytes of every member's prefix, together. */
   private readonly prefixBytes: number;
   private rest: Buffer | null = null;
   /** Where the last written row starts, for the cursor. */
   private lastData: Buffer | null = null;
   private lastStart = 0;
 
+  private readonly csv: boolean;
+
   constructor(
     columns: CopyColumn[],
     private readonly maxRows: number,
+    private readonly format: LineFormat,
   ) {
+    this.csv = format === 'csv';
     let written = 0;
     this.plans = columns.map((column) => {
       const kind = column.transform
@@ -193,13 +241,14 @@ export class CopyToNdjson {
               : column.oid === TIMESTAMP || column.oid === TIMESTAMPTZ
                 ? Kind.Timestamp
                 : Kind.Parsed;
-      const prefix = column.member === null ? null : Buffer.from(`${written++ === 0 ? '{' : ','}${JSON.stringify(column.member)}:`);
+      const first = column.member !== null && written++ === 0;
+      const prefix = column.member === null ? null : Buffer.from(this.csv ? (first ? '' : ',') : `${first ? '{' : ','}${JSON.stringify(column.member)}:`);
       return { column, kind, prefix };
     });
     this.prefixBytes = this.plans.reduce((sum, plan) => sum + (plan.prefix?.length ?? 0), 0);
   }
 
-  /** NDJSON for the complete lines this chunk ends, or null when it ends none. */
+  /** The lines for the complete COPY lines this chunk ends, or null when it ends none. */
   push(chunk: Buffer): Buffer | null {
     if (this.more) return null;
     const data = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
@@ -262,9 +311,11 @@ export class CopyToNdjson {
 
   private writeLine(data: Buffer, start: number, lineEnd: number, out: Output): void {
     const plans = this.plans;
-    // Room for every byte of the line escaped, the members' names and the braces; a parsed
-    // value makes its own room.
-    out.ensure((lineEnd - start) * 6 + this.prefixBytes + 3);
+    const csv = this.csv;
+    // Room for every byte of the line escaped, the prefixes and the line's ends; a parsed value
+    // makes its own room.
+    const room = (from: number) => (lineEnd - from) * 6 + this.prefixBytes + 8;
+    out.ensure(room(start));
     let buf = out.buf;
     let at = out.at;
     let pos = start;
@@ -279,7 +330,7 @@ export class CopyToNdjson {
       const column = plan.column;
       const isNull = to - from === 2 && data[from] === BACKSLASH && data[from + 1] === 0x4e;
       if (plan.kind === Kind.Text && !isNull) {
-        at = writeJsonText(data, from, to, buf, at);
+        at = csv ? writeCsvText(data, from, to, buf, at) : writeJsonText(data, from, to, buf, at);
       } else if (plan.kind === Kind.Integer && !isNull) {
         for (let i = from; i < to; i++) {
           const b = data[i]!;
@@ -288,24 +339,31 @@ export class CopyToNdjson {
         }
       } else if (plan.kind === Kind.Boolean && !isNull) {
         if (to - from !== 1 || (data[from] !== 0x74 && data[from] !== 0x66)) throw new CopyFormatError('the source wrote a boolean that is not one');
-        const word = data[from] === 0x74 ? TRUE_JSON : FALSE_JSON;
-        for (let i = 0; i < word.length; i++) buf[at++] = word[i]!;
+        // csv-stringify writes true as 1 and false as an empty cell.
+        if (csv) {
+          if (data[from] === 0x74) buf[at++] = 0x31;
+        } else {
+          const word = data[from] === 0x74 ? TRUE_JSON : FALSE_JSON;
+          for (let i = 0; i < word.length; i++) buf[at++] = word[i]!;
+        }
       } else if (plan.kind === Kind.Timestamp && !isNull && isPlainTimestamp(data, from, to, column.oid === TIMESTAMPTZ)) {
-        at = writeInstant(data, from, column.oid === TIMESTAMPTZ ? to - 3 : to, buf, at);
+        at = writeInstant(data, from, column.oid === TIMESTAMPTZ ? to - 3 : to, buf, at, !csv);
       } else if (isNull && !column.transform) {
-        for (let i = 0; i < NULL_JSON.length; i++) buf[at++] = NULL_JSON[i]!;
+        if (!csv) for (let i = 0; i < NULL_JSON.length; i++) buf[at++] = NULL_JSON[i]!;
       } else {
         const value = isNull ? null : column.parse(unescaped(data, from, to));
         out.at = at;
-        out.text(JSON.stringify((column.transform ? column.transform(value) : value) ?? null));
-        out.ensure((lineEnd - pos) * 6 + this.prefixBytes + 3);
+        out.text(valueText(column.transform ? column.transform(value) : value, this.format));
+        out.ensure(room(pos));
         buf = out.buf;
         at = out.at;
       }
     }
-    // With no member at all the line is `{}`, as JSON.stringify writes an empty row.
-    if (this.prefixBytes === 0) buf[at++] = 0x7b;
-    buf[at++] = 0x7d;
+    if (!csv) {
+      // With no member at all the line is `{}`, as JSON.stringify writes an empty row.
+      if (this.prefixBytes === 0) buf[at++] = 0x7b;
+      buf[at++] = 0x7d;
+    }
     buf[at++] = NEWLINE;
     out.at = at;
   }
@@ -334,17 +392,17 @@ function isPlainTimestamp(data: Buffer, from: number, to: number, utc: boolean):
 }
 
 /**
- * A plain timestamp's bytes (isPlainTimestamp) as `"YYYY-MM-DDTHH:MM:SS.mmmZ"`: the fraction cut
- * or padded to milliseconds. `to` is where the timestamp ends, before any `+00`.
+ * A plain timestamp's bytes (isPlainTimestamp) as `YYYY-MM-DDTHH:MM:SS.mmmZ`, in JSON quotes when
+ * `quoted`: the fraction cut or padded to milliseconds. `to` is where it ends, before any `+00`.
  */
-function writeInstant(data: Buffer, from: number, to: number, buf: Buffer, at: number): number {
-  buf[at++] = QUOTE;
+function writeInstant(data: Buffer, from: number, to: number, buf: Buffer, at: number, quoted: boolean): number {
+  if (quoted) buf[at++] = QUOTE;
   for (let i = 0; i < 19; i++) buf[at++] = i === 10 ? 0x54 : data[from + i]!;
   buf[at++] = 0x2e;
   // The fraction's digits start after the dot at 19, when there is one.
   for (let i = from + 20; i < from + 23; i++) buf[at++] = i < to ? data[i]! : 0x30;
   buf[at++] = 0x5a; // Z
-  buf[at++] = QUOTE;
+  if (quoted) buf[at++] = QUOTE;
   return at;
 }
 
