@@ -62,6 +62,26 @@ export interface Connector {
 
 export type Row = Record<string, unknown>;
 
+/**
+ * Where a connector keeps, on a row, its sort values exactly as the source holds them, when the
+ * row's typed values may be rounded (an int8 past 2^53, a decimal, a timestamp to the
+ * microsecond). The engine starts the next page after these, so that pages neither repeat nor
+ * skip rows, and `after` then holds them, which the connector compares exactly.
+ */
+const EXACT_SORT = Symbol('exact sort values');
+
+/** Attaches the exact sort values to `row` (not enumerable: never part of what the row shows). */
+export function withExactSort<R extends Row>(row: R, values: unknown[]): R {
+  Object.defineProperty(row, EXACT_SORT, { value: values });
+  return row;
+}
+
+/** The exact sort values a connector attached to `row`, if any. */
+export function exactSortOf(row: Row): unknown[] | null {
+  const values: unknown = Reflect.get(row, EXACT_SORT);
+  return Array.isArray(values) ? values : null;
+}
+
 /** Nested optional flags; absent means unsupported. */
 export interface ConnectorCapabilities {
   /** Comparisons with these operators, and the combinators flagged, evaluated at the source. */
@@ -106,7 +126,12 @@ export interface LinesPage {
   rows: number;
   /** Whether the source holds a row past `limit`. */
   more: boolean;
-  /** The `orderBy` values of the last row written, as `query()` gives them (untransformed), for the cursor. */
+  /**
+   * The `orderBy` values of the last row written, for the next page's `after`: exact, as the
+   * source writes them (text, for PostgreSQL), never rounded as a row's typed values may be (an
+   * int8 past 2^53, a numeric, a timestamp to the microsecond), or the next page would start at
+   * the wrong row. Untransformed.
+   */
   last: unknown[] | null;
 }
 

@@ -168,7 +168,7 @@ interface Vocabulary {
   collation: { kind: 'ident' | 'word'; text: string };
 }
 
-const KEYWORDS = new Set(['SELECT', 'FROM', 'WHERE', 'AND', 'OR', 'NOT', 'IS', 'NULL', 'IN', 'ORDER', 'BY', 'ASC', 'DESC', 'LIMIT', 'COLLATE']);
+const KEYWORDS = new Set(['SELECT', 'FROM', 'WHERE', 'AND', 'OR', 'NOT', 'IS', 'NULL', 'IN', 'ORDER', 'BY', 'ASC', 'DESC', 'LIMIT', 'COLLATE', 'AS']);
 
 const DIALECTS: [string, Vocabulary][] = [
   [
@@ -179,7 +179,7 @@ const DIALECTS: [string, Vocabulary][] = [
       quote: /"((?:[^"]|"")*)"/y,
       unquote: (inner) => inner.replace(/""/g, '"'),
       placeholder: /\$([1-9][0-9]*)/y,
-      functions: new Set(['strpos', 'starts_with']),
+      functions: new Set(['strpos', 'starts_with', 'text']),
       collation: { kind: 'ident', text: 'C' },
     },
   ],
@@ -191,7 +191,7 @@ const DIALECTS: [string, Vocabulary][] = [
       quote: /`((?:[^`]|``)*)`/y,
       unquote: (inner) => inner.replace(/``/g, '`'),
       placeholder: /\?/y,
-      functions: new Set(['LOCATE', 'LEFT', 'CHAR_LENGTH']),
+      functions: new Set(['LOCATE', 'LEFT', 'CHAR_LENGTH', 'CAST', 'DECIMAL', 'CHAR']),
       collation: { kind: 'word', text: 'utf8mb4_nopad_bin' },
     },
   ],
@@ -208,7 +208,7 @@ function tokenize(sql: string, v: Vocabulary): Token[] {
     ['placeholder', v.placeholder],
     ['word', /[A-Za-z_][A-Za-z0-9_]*/y],
     ['number', /[0-9]+/y],
-    ['punct', /<>|<=|>=|[(),.=<>]/y],
+    ['punct', /::|<>|<=|>=|[(),.=<>]/y],
   ];
   let at = 0;
   outer: while (at < sql.length) {
@@ -242,6 +242,8 @@ function checkGrammar(sql: string, params: unknown[], v: Vocabulary): void {
         const inFrom = at(i - 1) === 'FROM' || (at(i - 1) === '.' && at(i - 3) === 'FROM');
         if (afterCollate) expect(v.collation.kind === 'ident' && t.text === v.collation.text, where).toBe(true);
         else if (inFrom) expect(tableNames.has(t.text), where).toBe(true);
+        // The builder's own alias for a sort field's exact text.
+        else if (at(i - 1) === 'AS') expect(/^sort\$[0-9]+$/.test(t.text), where).toBe(true);
         else expect(fieldNames.has(t.text), where).toBe(true);
         break;
       }
@@ -254,7 +256,10 @@ function checkGrammar(sql: string, params: unknown[], v: Vocabulary): void {
         const constant = t.text === '1' && at(i + 1) === '=' && (at(i + 2) === '0' || at(i + 2) === '1') && (at(i - 1) === '(' || at(i - 1) === 'AND');
         const constantEnd = (t.text === '0' || t.text === '1') && at(i - 1) === '=' && at(i - 2) === '1';
         const positive = t.text === '0' && at(i - 1) === '>' && at(i - 2) === ')';
-        expect(constant || constantEnd || positive, where).toBe(true);
+        // DECIMAL(65,0) and DECIMAL(65,30), the exact casts of cursor values.
+        const precision = t.text === '65' && at(i - 1) === '(' && at(i - 2) === 'DECIMAL';
+        const scale = (t.text === '0' || t.text === '30') && at(i - 1) === ',' && at(i - 2) === '65' && at(i - 3) === '(';
+        expect(constant || constantEnd || positive || precision || scale, where).toBe(true);
         break;
       }
       case 'punct':

@@ -101,7 +101,8 @@ describe('keyset pages', () => {
         ' AND (("birthYear" < $2) OR ("birthYear" = $3 AND "citizenId" COLLATE "C" > $4)) ORDER BY "birthYear" DESC, "citizenId" COLLATE "C" ASC LIMIT $5',
       params: ['Quận 1', 1980, 1980, '079000000042', 3],
     });
-    expect(my(q).text).toContain('AND ((`birthYear` < ?) OR (`birthYear` = ? AND `citizenId` COLLATE utf8mb4_nopad_bin > ?)) ORDER BY');
+    // MariaDB would compare a cursor's text with a number as two doubles: the value is cast to an exact decimal.
+    expect(my(q).text).toContain('AND ((`birthYear` < CAST(? AS DECIMAL(65,0))) OR (`birthYear` = CAST(? AS DECIMAL(65,0)) AND `citizenId` COLLATE utf8mb4_nopad_bin > ?)) ORDER BY');
   });
 });
 

@@ -1,10 +1,10 @@
 import mysql from 'mysql2/promise';
 import type { RecordField } from '../schema.js';
 import { refuseUnsupported } from '../capabilities.js';
-import type { Connector, ConnectorCapabilities, ConnectorContext, ConnectorFactory, ConnectorQuery, Row, SourceField } from '../contract.js';
+import { withExactSort, type Connector, type ConnectorCapabilities, type ConnectorContext, type ConnectorFactory, type ConnectorQuery, type Row, type SourceField } from '../contract.js';
 import type { SourceRequestError } from '../errors.js';
 import { COMPARISON_OPERATORS } from '../filter.js';
-import { SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
+import { exactSortValues, SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
 import { refusedValue, runStoppable, settledWithin, type RefusedValue } from '../sql/source-run.js';
 import { SQL_SOURCE_TYPES, tableOptionsSchema, tableReachFaults, type TableOptions } from '../sql/table-options.js';
 import { coerceRow } from '../values.js';
@@ -17,6 +17,9 @@ export const mysqlDialect: SqlDialect = {
   binaryCollation: 'utf8mb4_nopad_bin',
   contains: (column, text) => `LOCATE(${text}, ${column}) > 0`,
   startsWith: (column, text, again) => `LEFT(${column}, CHAR_LENGTH(${text})) = ${again()}`,
+  asText: (column) => `CAST(${column} AS CHAR)`,
+  // MySQL compares text with a number as two doubles: the cursor's text is cast to an exact decimal first.
+  exactValue: (placeholder, type) => (type === 'integer' ? `CAST(${placeholder} AS DECIMAL(65,0))` : type === 'number' ? `CAST(${placeholder} AS DECIMAL(65,30))` : placeholder),
 };
 
 /**
@@ -196,12 +199,16 @@ class MysqlConnector implements Connector {
   async query(request: ConnectorQuery): Promise<Row[]> {
     refuseUnsupported(this.capabilities, request);
     const sql = new SqlBuilder(mysqlDialect, this.fields);
-    const text = sql.select(this.options, request);
+    const text = sql.select(this.options, { ...request, exactSort: true });
     // TINYINT(1) holds booleans as 0 and 1.
     const params = sql.params.map((p) => (typeof p === 'boolean' ? Number(p) : p));
     const rows = await this.run<Record<string, unknown>[]>(text, params, request.signal);
     const wanted = request.fields.map((f) => this.fields.get(f)!);
-    return rows.map((row) => coerceRow(row, wanted));
+    return rows.map((raw) => {
+      const row = coerceRow(raw, wanted);
+      const exact = exactSortValues(raw, row, request.orderBy, this.fields);
+      return exact ? withExactSort(row, exact) : row;
+    });
   }
 
   health(signal: AbortSignal) {

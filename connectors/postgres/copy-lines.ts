@@ -1,4 +1,5 @@
 import { valueText, type LineFormat } from '../lines.js';
+import { TEXT_VALUED_TYPES } from './type-parsers.js';
 
 /**
  * PostgreSQL's COPY text format turned into NDJSON or CSV lines byte by byte, without a JS
@@ -25,11 +26,6 @@ export interface CopyColumn {
   transform?: (value: unknown) => unknown;
 }
 
-/**
- * Types whose row-path value is the text itself (pg's parsers for text, varchar, bpchar, name,
- * uuid, and this connector's for date), written from the unescaped bytes.
- */
-const TEXT_TYPES = new Set([25, 1043, 1042, 19, 2950, 1082]);
 /** int2 and int4: the row path parses them to numbers, written as the same digits. */
 const INTEGER_TYPES = new Set([21, 23]);
 const BOOLEAN = 16;
@@ -215,7 +211,8 @@ export class CopyToLines {
   private readonly plans: ColumnPlan[];
   /** The bytes of every member's prefix, together. */
   private readonly prefixBytes: number;
-  private rest: Buffer | null = null;
+  /** Input after the last complete line: the start of one line, kept as its chunks and joined once the line ends. */
+  private pending: Buffer[] = [];
   /** Where the last written row starts, for the cursor. */
   private lastData: Buffer | null = null;
   private lastStart = 0;
@@ -232,7 +229,7 @@ export class CopyToLines {
     this.plans = columns.map((column) => {
       const kind = column.transform
         ? Kind.Parsed
-        : TEXT_TYPES.has(column.oid)
+        : TEXT_VALUED_TYPES.has(column.oid)
           ? Kind.Text
           : INTEGER_TYPES.has(column.oid)
             ? Kind.Integer
@@ -251,20 +248,27 @@ export class CopyToLines {
   /** The lines for the complete COPY lines this chunk ends, or null when it ends none. */
   push(chunk: Buffer): Buffer | null {
     if (this.more) return null;
-    const data = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
-    const last = data.lastIndexOf(NEWLINE);
+    const last = chunk.lastIndexOf(NEWLINE);
     if (last === -1) {
-      this.rest = data.length > 0 ? data : null;
+      // Not joined yet: joining on every chunk of a long value copied it over and over.
+      if (chunk.length > 0) this.pending.push(chunk);
       return null;
     }
-    this.rest = last + 1 < data.length ? data.subarray(last + 1) : null;
+    const head = this.pending.length > 0 ? Buffer.concat([...this.pending, chunk.subarray(0, last + 1)]) : chunk.subarray(0, last + 1);
+    this.pending = last + 1 < chunk.length ? [chunk.subarray(last + 1)] : [];
+    return this.lines(head);
+  }
+
+  /** Writes the complete lines `data` holds (it ends with a newline). */
+  private lines(data: Buffer): Buffer | null {
+    const last = data.length - 1;
     // Member names roughly double the bytes of a line of short values.
     const out = new Output(Math.max(4096, (last + 1) * 2));
     let pos = 0;
     while (pos <= last) {
       if (this.rows >= this.maxRows) {
         this.more = true;
-        this.rest = null;
+        this.pending = [];
         break;
       }
       const lineEnd = data.indexOf(NEWLINE, pos);
@@ -279,13 +283,27 @@ export class CopyToLines {
 
   /** Ends the input; a partial last line is the source's fault. */
   end(): void {
-    if (this.rest && !this.more) throw new CopyFormatError('the source ended a COPY line early');
+    if (this.pending.length > 0 && !this.more) throw new CopyFormatError('the source ended a COPY line early');
   }
 
-  /** The values of every column of the last row, in column order (cursor fields that are not members included). */
-  lastValues(): unknown[] | null {
+  /**
+   * The text of every column of the last row written, as the source wrote it (null for null), in
+   * column order: the cursor's values. Not the values the row path reads: an int8 past 2^53, a
+   * numeric or a timestamp to the microsecond would come back rounded, and a page starting after
+   * a rounded key repeats or skips rows.
+   */
+  lastTexts(): (string | null)[] | null {
     const data = this.lastData;
-    return data && this.values(data, this.lastStart, data.indexOf(NEWLINE, this.lastStart));
+    if (!data) return null;
+    const lineEnd = data.indexOf(NEWLINE, this.lastStart);
+    const texts: (string | null)[] = [];
+    let pos = this.lastStart;
+    for (let c = 0; c < this.plans.length; c++) {
+      const to = this.fieldEnd(data, pos, lineEnd, c === this.plans.length - 1);
+      texts.push(isNull(data, pos, to) ? null : unescaped(data, pos, to));
+      pos = to + 1;
+    }
+    return texts;
   }
 
   /** Where the field starting at `pos` ends; refuses a line with too few fields. */
@@ -296,17 +314,6 @@ export class CopyToLines {
     const tab = data.indexOf(TAB, pos);
     if (tab === -1 || tab > lineEnd) throw fieldCount();
     return tab;
-  }
-
-  private values(data: Buffer, start: number, lineEnd: number): unknown[] {
-    const values: unknown[] = [];
-    let pos = start;
-    for (let c = 0; c < this.plans.length; c++) {
-      const to = this.fieldEnd(data, pos, lineEnd, c === this.plans.length - 1);
-      values.push(isNull(data, pos, to) ? null : this.plans[c]!.column.parse(unescaped(data, pos, to)));
-      pos = to + 1;
-    }
-    return values;
   }
 
   private writeLine(data: Buffer, start: number, lineEnd: number, out: Output): void {
@@ -328,16 +335,16 @@ export class CopyToLines {
       if (!prefix) continue;
       for (let i = 0; i < prefix.length; i++) buf[at++] = prefix[i]!;
       const column = plan.column;
-      const isNull = to - from === 2 && data[from] === BACKSLASH && data[from + 1] === 0x4e;
-      if (plan.kind === Kind.Text && !isNull) {
+      const empty = isNull(data, from, to);
+      if (plan.kind === Kind.Text && !empty) {
         at = csv ? writeCsvText(data, from, to, buf, at) : writeJsonText(data, from, to, buf, at);
-      } else if (plan.kind === Kind.Integer && !isNull) {
+      } else if (plan.kind === Kind.Integer && !empty) {
         for (let i = from; i < to; i++) {
           const b = data[i]!;
           if ((b < 0x30 || b > 0x39) && !(b === 0x2d && i === from)) throw new CopyFormatError('the source wrote an integer that is not one');
           buf[at++] = b;
         }
-      } else if (plan.kind === Kind.Boolean && !isNull) {
+      } else if (plan.kind === Kind.Boolean && !empty) {
         if (to - from !== 1 || (data[from] !== 0x74 && data[from] !== 0x66)) throw new CopyFormatError('the source wrote a boolean that is not one');
         // csv-stringify writes true as 1 and false as an empty cell.
         if (csv) {
@@ -346,12 +353,12 @@ export class CopyToLines {
           const word = data[from] === 0x74 ? TRUE_JSON : FALSE_JSON;
           for (let i = 0; i < word.length; i++) buf[at++] = word[i]!;
         }
-      } else if (plan.kind === Kind.Timestamp && !isNull && isPlainTimestamp(data, from, to, column.oid === TIMESTAMPTZ)) {
+      } else if (plan.kind === Kind.Timestamp && !empty && isPlainTimestamp(data, from, to, column.oid === TIMESTAMPTZ)) {
         at = writeInstant(data, from, column.oid === TIMESTAMPTZ ? to - 3 : to, buf, at, !csv);
-      } else if (isNull && !column.transform) {
+      } else if (empty && !column.transform) {
         if (!csv) for (let i = 0; i < NULL_JSON.length; i++) buf[at++] = NULL_JSON[i]!;
       } else {
-        const value = isNull ? null : column.parse(unescaped(data, from, to));
+        const value = empty ? null : column.parse(unescaped(data, from, to));
         out.at = at;
         out.text(valueText(column.transform ? column.transform(value) : value, this.format));
         out.ensure(room(pos));

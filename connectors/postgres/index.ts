@@ -4,14 +4,15 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { RecordField } from '../schema.js';
 import { refuseUnsupported } from '../capabilities.js';
-import type { Connector, ConnectorCapabilities, ConnectorContext, ConnectorFactory, ConnectorQuery, LinesPage, LinesQuery, Row, SourceField } from '../contract.js';
-import type { SourceRequestError } from '../errors.js';
+import { withExactSort, type Connector, type ConnectorCapabilities, type ConnectorContext, type ConnectorFactory, type ConnectorQuery, type LinesPage, type LinesQuery, type Row, type SourceField } from '../contract.js';
+import { SourceRequestError } from '../errors.js';
 import { COMPARISON_OPERATORS } from '../filter.js';
-import { SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
+import { exactSortValues, needsExactSort, SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
 import { refusedValue, runStoppable, settledWithin, type RefusedValue } from '../sql/source-run.js';
 import { SQL_SOURCE_TYPES, tableOptionsSchema, tableReachFaults, type TableOptions } from '../sql/table-options.js';
 import { probeHealth } from '../health.js';
 import { CopyToLines } from './copy-lines.js';
+import { typeParsers } from './type-parsers.js';
 
 export const postgresDialect: SqlDialect = {
   quoteIdent: (name) => `"${name.replace(/"/g, '""')}"`,
@@ -19,6 +20,9 @@ export const postgresDialect: SqlDialect = {
   binaryCollation: '"C"',
   contains: (column, text) => `strpos(${column}, ${text}) > 0`,
   startsWith: (column, text) => `starts_with(${column}, ${text})`,
+  asText: (column) => `(${column})::text`,
+  // A parameter of no declared type takes the column's: the text is read exactly as that type.
+  exactValue: (placeholder) => placeholder,
   // The text node-postgres would send as the parameter, quoted by its own escapeLiteral (quotes
   // doubled, backslashes doubled in an E'' string, so it holds under either setting of
   // standard_conforming_strings). A NUL would end the statement text early; as a parameter the
@@ -28,55 +32,6 @@ export const postgresDialect: SqlDialect = {
     if (text.includes('\u0000')) throw refusedValue('text the source cannot store');
     return pg.escapeLiteral(text);
   },
-};
-
-/** `YYYY-MM-DD HH:MM:SS[.fraction]`, PostgreSQL's text form of a `timestamp` in years 1–9999. */
-const PLAIN_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?$/;
-
-/**
- * A `timestamp` (without time zone, read as UTC) as an ISO instant with milliseconds, as
- * `Date#toISOString` writes it. Built from the text for the usual form, since a Date per value
- * was a tenth of an export's CPU; other forms (BC, years past 9999, infinity) go through Date.
- */
-export function isoOfTimestamp(text: string): string {
-  const match = PLAIN_TIMESTAMP.exec(text);
-  if (!match) return new Date(`${text.replace(' ', 'T')}Z`).toISOString();
-  return `${match[1]}T${match[2]}.${(match[3] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
-}
-
-/** A `timestamptz` as PostgreSQL writes it in ISO style: a plain timestamp and the session's offset (`+07`, `-03:30`, `+00:19:32`). */
-const ZONED_TIMESTAMP = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)([+-])(\d{2})(?::(\d{2}))?(?::(\d{2}))?$/;
-
-/**
- * A `timestamptz` as an ISO instant with milliseconds, built from the text and its offset. Not
- * Date's reading of the text: besides costing a fifth of an export's CPU, it reads years 0–99 as
- * 1900–1999. Other forms (BC, years past 9999, infinity) still go through Date.
- */
-export function isoOfTimestamptz(text: string): string {
-  const zoned = ZONED_TIMESTAMP.exec(text);
-  if (!zoned) return new Date(text).toISOString();
-  const utc = isoOfTimestamp(zoned[1]!);
-  const offsetSeconds = (Number(zoned[3]) * 3600 + Number(zoned[4] ?? 0) * 60 + Number(zoned[5] ?? 0)) * (zoned[2] === '-' ? -1 : 1);
-  return offsetSeconds === 0 ? utc : new Date(Date.parse(utc) - offsetSeconds * 1000).toISOString();
-}
-
-/** Values in the record schema's forms: dates as YYYY-MM-DD, timestamps as ISO, int8/numeric as numbers. */
-const typeParsers: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: string) => {
-    switch (oid) {
-      case 1082: // date
-        return (v: string) => v;
-      case 1114: // timestamp
-        return isoOfTimestamp;
-      case 1184: // timestamptz
-        return isoOfTimestamptz;
-      case 20: // int8
-      case 1700: // numeric
-        return (v: string) => Number(v);
-      default:
-        return pg.types.getTypeParser(oid, format as 'text');
-    }
-  }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
 /** SQLSTATE class 22 (data exception): a value of the request the source cannot take, the client's fault. */
@@ -139,6 +94,34 @@ function statementName(sql: string): string | null {
   const name = `kho_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
   prepared.set(sql, name);
   return name;
+}
+
+/**
+ * The text, if it holds one statement: no `;` and no comment outside its quoted literals and
+ * identifiers. COPY travels by the simple-query protocol, which runs every statement a text
+ * holds, so this stands behind escapeLiteral should a value ever reach the text unescaped.
+ */
+export function singleStatement(sql: string): string {
+  let quote: "'" | '"' | null = null;
+  let backslashes = false;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i];
+    if (quote) {
+      if (backslashes && c === '\\') i++;
+      else if (c === quote && sql[i + 1] === quote) i++;
+      else if (c === quote) quote = null;
+      continue;
+    }
+    if (c === "'" || c === '"') {
+      quote = c;
+      // An E'' string (escapeLiteral writes ` E'…'` for a value holding a backslash) reads backslash escapes.
+      backslashes = c === "'" && /(^|[^A-Za-z0-9_$])[Ee]$/.test(sql.slice(Math.max(0, i - 2), i));
+    } else if (c === ';' || (c === '-' && sql[i + 1] === '-') || (c === '/' && sql[i + 1] === '*')) {
+      throw new SourceRequestError('the connector refused the request: its COPY text is not one statement');
+    }
+  }
+  if (quote) throw new SourceRequestError('the connector refused the request: its COPY text ends inside a quote');
+  return sql;
 }
 
 /** One statement, prepared under its shape's name where it may be (statementName). */
@@ -237,51 +220,66 @@ class PostgresConnector implements Connector {
   async query(request: ConnectorQuery): Promise<Row[]> {
     refuseUnsupported(this.capabilities, request);
     const sql = new SqlBuilder(postgresDialect, this.fields);
-    const text = sql.select({ schema: this.schema, table: this.options.table }, request);
+    const text = sql.select({ schema: this.schema, table: this.options.table }, { ...request, exactSort: true });
     const result = await this.run(text, sql.params, request.signal);
-    return result.rows as Row[];
+    const rows: Row[] = result.rows;
+    if (!needsExactSort(request.orderBy, this.fields)) return rows;
+    return rows.map((raw) => {
+      const row: Row = {};
+      for (const f of request.fields) row[f] = raw[f];
+      return withExactSort(row, exactSortValues(raw, raw, request.orderBy, this.fields) ?? []);
+    });
   }
 
   /**
-   * The page as lines (NDJSON or CSV) through COPY, which writes rows at the source's speed where the row
-   * protocol cost the gateway microseconds a row. COPY takes no parameters, so the request's
-   * values are written as literals (postgresDialect.literal); the column types come from a
-   * prepared statement in the same read-only transaction, whose lock keeps them from changing
-   * before the COPY has run, and read-only keeps the statement a read whatever it says.
+   * The page as lines (NDJSON or CSV) through COPY, which writes rows at the source's speed
+   * where the row protocol cost the gateway microseconds a row. COPY takes no parameters, so the
+   * request's values are written as literals (postgresDialect.literal) and the text is checked to
+   * be one statement. The column types come from a prepared statement run before the COPY and
+   * again after it: a type changed in between fails the page rather than have values written by
+   * the wrong type's rule. No transaction holds them still instead: sessions shared behind one
+   * socket (embedded PGlite) would share it.
    */
   async queryLines(request: LinesQuery): Promise<LinesPage> {
-    const members = [...new Set(request.members)];
+    const { members } = request;
     const columns = [...members, ...request.orderBy.map((k) => k.field).filter((f) => !members.includes(f))];
     const query: ConnectorQuery = { ...request, fields: columns, limit: request.limit + 1 };
     refuseUnsupported(this.capabilities, query);
     const table = { schema: this.schema, table: this.options.table };
     const typing = new SqlBuilder(postgresDialect, this.fields);
     const typingText = typing.select(table, { fields: columns, where: null, orderBy: [], after: null, limit: 0 });
-    const copyText = `COPY (${new SqlBuilder(postgresDialect, this.fields, true).select(table, query)}) TO STDOUT`;
+    const copyText = singleStatement(`COPY (${new SqlBuilder(postgresDialect, this.fields, true).select(table, query)}) TO STDOUT`);
     return this.runOn(request.signal, async (client) => {
-      await client.query('BEGIN READ ONLY');
-      try {
-        const described = await statement(client, typingText, typing.params);
-        if (described.fields.length !== columns.length) throw new Error('the source described another number of columns than asked for');
-        const transcriber = new CopyToLines(
-          described.fields.map((f, i) => ({ member: i < members.length ? columns[i]! : null, oid: f.dataTypeID, parse: typeParsers.getTypeParser(f.dataTypeID, 'text'), transform: request.transforms.get(columns[i]!) })),
-          request.limit,
-          request.format,
-        );
-        const chunks: Buffer[] = [];
-        for await (const chunk of client.query(copyTo(copyText))) {
+      const types = async () => (await statement(client, typingText, typing.params)).fields.map((f) => f.dataTypeID);
+      const oids = await types();
+      if (oids.length !== columns.length) throw new Error('the source described another number of columns than asked for');
+      const transcriber = new CopyToLines(
+        oids.map((oid, i) => ({ member: i < members.length ? columns[i]! : null, oid, parse: typeParsers.getTypeParser(oid, 'text'), transform: request.transforms.get(columns[i]!) })),
+        request.limit,
+        request.format,
+      );
+      const chunks: Buffer[] = [];
+      let failed = false;
+      let failure: unknown;
+      for await (const chunk of client.query(copyTo(copyText))) {
+        // After a failure the rest of the page is still read (at most limit + 1 rows), so that
+        // the COPY ends and the connection stays usable; left unread, it held the connection and
+        // the caller's slot until the source timeout.
+        if (failed) continue;
+        try {
           const out = transcriber.push(chunk as Buffer);
           if (out) chunks.push(out);
+        } catch (error) {
+          [failed, failure] = [true, error];
+          chunks.length = 0;
         }
-        transcriber.end();
-        await client.query('COMMIT');
-        const values = transcriber.lastValues();
-        return { chunks, rows: transcriber.rows, more: transcriber.more, last: values && request.orderBy.map((k) => values[columns.indexOf(k.field)]) };
-      } catch (error) {
-        // Back to a clean session before the connection returns to the pool.
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
       }
+      if (failed) throw failure;
+      transcriber.end();
+      const still = await types();
+      if (still.some((oid, i) => oid !== oids[i])) throw new Error('the source changed a column type while the page was read');
+      const texts = transcriber.lastTexts();
+      return { chunks, rows: transcriber.rows, more: transcriber.more, last: texts && request.orderBy.map((k) => texts[columns.indexOf(k.field)]) };
     });
   }
 

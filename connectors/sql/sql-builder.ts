@@ -20,6 +20,30 @@ export interface SqlDialect {
    * that take no parameters (PostgreSQL's COPY); absent where the dialect has none.
    */
   literal?(value: SqlValue): string;
+  /** A column's value as the source's exact text (for cursors). */
+  asText(column: string): string;
+  /** A placeholder holding such a text, compared exactly with a column of `type` (MySQL compares text with numbers as doubles). */
+  exactValue(placeholder: string, type: RecordField['type']): string;
+}
+
+/** Record types whose typed values may round the source's: their exact text travels beside them for cursors. */
+const INEXACT_TYPES: ReadonlySet<RecordField['type']> = new Set(['integer', 'number', 'datetime']);
+
+/** The alias of the exact text of the `i`-th sort key; `$` is outside IDENTIFIER, so no field can be named so. */
+const exactAlias = (i: number) => `sort$${i}`;
+
+/**
+ * The exact sort values of a raw source row selected with `exactSort`, in `orderBy` order: the
+ * exact text where one was selected, else the typed value. Null when none was needed.
+ */
+export function exactSortValues(raw: Record<string, unknown>, typed: Record<string, unknown>, orderBy: SortKey[], fields: Map<string, RecordField>): unknown[] | null {
+  if (!needsExactSort(orderBy, fields)) return null;
+  return orderBy.map((k, i) => (INEXACT_TYPES.has(fields.get(k.field)?.type ?? 'string') ? raw[exactAlias(i)] : typed[k.field]));
+}
+
+/** Whether a sort field's typed values may be rounded, so rows carry exact texts. */
+export function needsExactSort(orderBy: SortKey[], fields: Map<string, RecordField>): boolean {
+  return orderBy.some((k) => INEXACT_TYPES.has(fields.get(k.field)?.type ?? 'string'));
 }
 
 /**
@@ -44,6 +68,8 @@ export interface SelectRequest {
   orderBy: SortKey[];
   after: unknown[] | null;
   limit: number | null;
+  /** Also select the exact text of sort fields whose typed values may be rounded (exactSortValues reads them). */
+  exactSort?: boolean;
 }
 
 /**
@@ -172,12 +198,17 @@ export class SqlBuilder {
       .join(', ');
   }
 
+  /** A cursor value, compared exactly with its field's column. */
+  private exactParam(field: unknown, value: unknown): string {
+    return this.dialect.exactValue(this.param(value), this.field(field).type);
+  }
+
   /** Keyset condition "strictly after `after`" for a mixed-direction order. */
   private after(keys: SortKey[], after: unknown[]): string {
     if (list(after).length !== list(keys).length || keys.length === 0) throw refused('its cursor does not match its order');
     const alternatives = keys.map((key, i) => {
-      const equal = keys.slice(0, i).map((k, j) => `${this.column(k?.field)} = ${this.param(after[j])}`);
-      const beyond = `${this.column(key?.field)} ${direction(key?.direction) === 'ASC' ? '>' : '<'} ${this.param(after[i])}`;
+      const equal = keys.slice(0, i).map((k, j) => `${this.column(k?.field)} = ${this.exactParam(k?.field, after[j])}`);
+      const beyond = `${this.column(key?.field)} ${direction(key?.direction) === 'ASC' ? '>' : '<'} ${this.exactParam(key?.field, after[i])}`;
       return `(${[...equal, beyond].join(' AND ')})`;
     });
     return `(${alternatives.join(' OR ')})`;
@@ -190,7 +221,13 @@ export class SqlBuilder {
     const clauses: string[] = [];
     if (q.where) clauses.push(this.where(q.where));
     if (q.after) clauses.push(this.after(q.orderBy, q.after));
-    let text = `SELECT ${fields.map((f) => this.ident(f)).join(', ')} FROM ${this.table(table)}`;
+    const columns = fields.map((f) => this.ident(f));
+    if (q.exactSort) {
+      list(q.orderBy).forEach((k, i) => {
+        if (INEXACT_TYPES.has(this.field(k?.field).type)) columns.push(`${this.dialect.asText(this.ident(k?.field))} AS ${this.dialect.quoteIdent(exactAlias(i))}`);
+      });
+    }
+    let text = `SELECT ${columns.join(', ')} FROM ${this.table(table)}`;
     if (clauses.length) text += ` WHERE ${clauses.join(' AND ')}`;
     if (list(q.orderBy).length) text += ` ORDER BY ${this.orderBy(q.orderBy)}`;
     if (q.limit !== null) {

@@ -1,11 +1,11 @@
-import type { Row } from '../../connectors/contract.js';
+import { exactSortOf, type Row } from '../../connectors/contract.js';
 import { rowsAsLines, type LineFormat } from '../../connectors/lines.js';
 import type { Principal } from '../auth/principal.js';
 import type { CatalogueService } from '../catalogue/catalogue-service.js';
 import type { Counters } from '../catalogue/change-counters.js';
 import type { Dataset } from '../catalogue/dataset.js';
 import type { Config } from '../config.js';
-import { notFound, quotaExceeded } from '../errors.js';
+import { notFound, quotaExceeded, sourceUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { AccessService } from '../governance/access-service.js';
 import { maskValue } from '../governance/masks.js';
@@ -28,8 +28,8 @@ export interface RecordConnection {
   maskedFields: string[];
   /** The purpose the rows were read for (not part of the API): links from them are read for the same one. */
   purpose: string | null;
-  /** The grant the read went under, if any (not part of the API). */
-  grant: Grant | null;
+  /** The last row's sort values, where the next page starts (not part of the API). */
+  position: unknown[] | null;
 }
 
 /**
@@ -43,6 +43,8 @@ export interface RecordConnection {
 export class RecordsService {
   /** Queries sent to each dataset's source since start, for tests and benchmarks of batching. */
   readonly sourceQueries = new Map<string, number>();
+  /** Export pages each dataset's connector wrote itself (the bulk path), for tests and benchmarks. */
+  readonly bulkPages = new Map<string, number>();
   private readonly cursors: DataCursors;
   private readonly callerSlots: CallerSlots;
   private readonly metadata: ReadMetadata;
@@ -67,8 +69,8 @@ export class RecordsService {
     return this.read(principal, request, signal);
   }
 
-  private async read(principal: Principal, request: ReadRequest, signal: AbortSignal, fitToQuota = false): Promise<RecordConnection> {
-    return this.readRows(principal, await this.prepare(principal, request, fitToQuota), signal);
+  private async read(principal: Principal, request: ReadRequest, signal: AbortSignal): Promise<RecordConnection> {
+    return this.readRows(principal, await this.prepare(principal, request), signal);
   }
 
   /**
@@ -98,7 +100,9 @@ export class RecordsService {
 
     const secret = this.config.governance.maskSecret;
     const cursors = this.cursors;
-    const cursorOf = (row: Row) => cursors.seal(plan.orderBy.map((k) => row[k.field]), scope);
+    // A connector's exact sort values where it attached them: typed ones may be rounded, and a page starting after a rounded key repeats or skips rows.
+    const sortValues = (row: Row) => exactSortOf(row) ?? plan.orderBy.map((k) => row[k.field]);
+    const cursorOf = (row: Row) => cursors.seal(sortValues(row), scope);
     return {
       fields: plan.select,
       edges: page.map((row) => {
@@ -123,7 +127,7 @@ export class RecordsService {
       },
       maskedFields: decision.maskedFields,
       purpose: request.purpose,
-      grant: decision.grant,
+      position: page.length ? sortValues(page.at(-1)!) : null,
     };
   }
 
@@ -142,8 +146,9 @@ export class RecordsService {
       const rows = rowsPage(await this.readRows(principal, read, signal));
       return { ...rows, items: [Buffer.from(rowsAsLines(rows.items, rows.fields, format))] };
     }
+    this.bulkPages.set(read.dataset.id, (this.bulkPages.get(read.dataset.id) ?? 0) + 1);
     await this.account(principal, read, revealedBy(page.rows, page.more));
-    return { items: page.chunks, fields: plan.select, more: page.more, endCursor: page.more && page.last ? this.cursors.seal(page.last, read.scope) : null };
+    return { items: page.chunks, fields: plan.select, more: page.more, endCursor: page.more && page.last ? this.cursors.seal(page.last, read.scope) : null, position: page.last };
   }
 
   /** Counts what a read revealed against its grant, and audits it (fail closed), before any of it leaves. */
@@ -208,24 +213,30 @@ export class RecordsService {
    * so a refused request fails before a response has started; memory stays bounded by two pages
    * (the next is read while one is written).
    */
-  lines(principal: Principal, raw: unknown, format: LineFormat, signal: AbortSignal): Promise<{ fields: string[]; pages: AsyncIterable<Buffer[]> }> {
-    return this.exportPages(raw, signal, (request) => this.readLines(principal, request, format, signal));
-  }
-
-  private async exportPages<T>(raw: unknown, signal: AbortSignal, readPage: (request: ReadRequest) => Promise<ExportPage<T>>): Promise<{ fields: string[]; pages: AsyncIterable<T> }> {
+  async lines(principal: Principal, raw: unknown, format: LineFormat, signal: AbortSignal): Promise<{ fields: string[]; pages: AsyncIterable<Buffer[]> }> {
     // Larger than an API page: each page costs a source round trip, a counter read and an audit
     // event, which at 1,000 rows made an export of 100,000 rows take 8 times `psql \copy`.
     const pageSize = this.config.export.pageRows;
     const request = { ...parseReadRequest(raw, { maxPageSize: pageSize, defaultPageSize: pageSize }), first: pageSize };
-    const first = await readPage(request);
-    // Each page fits itself to the grant's quota (prepare), so an export under a quota it
-    // outgrows is cut mid-stream where the quota ends rather than failing a whole page early.
-    const after = (page: ExportPage<T>) => readPage({ ...request, after: page.endCursor });
+    const readPage = (after: string | null) => this.readLines(principal, { ...request, after }, format, signal);
+    const first = await readPage(null);
+    // A page that ends where an earlier one did would start the same pages again, for ever: the
+    // source's sort values do not come back exactly (a connector's rows rounded them), so the
+    // export is stopped rather than loop on the source.
+    const seen = new Set<string>();
+    const after = async (page: ExportPage<Buffer[]>) => {
+      const position = JSON.stringify(page.position);
+      if (seen.has(position)) throw sourceUnavailable(`The rows of ${request.dataset} cannot be paged exactly by their sort fields (a value the source rounds); the export was stopped.`);
+      seen.add(position);
+      return readPage(page.endCursor);
+    };
     // Page by page, not row by row: a step of an async iteration per row cost a tenth of an export.
     async function* pages() {
       let page = first;
       for (;;) {
         // The next page is read while this one is written out: two pages in memory at most.
+        // Each page fits itself to the grant's quota (prepare), so an export under a quota it
+        // outgrows is cut mid-stream where the quota ends rather than failing a whole page early.
         const next = page.more && !signal.aborted ? after(page) : null;
         next?.catch(() => undefined);
         yield page.items;
@@ -255,11 +266,13 @@ interface ExportPage<T> {
   more: boolean;
   /** Where the next page starts; null when there is none. */
   endCursor: string | null;
+  /** The last row's sort values. */
+  position: unknown[] | null;
 }
 
 function rowsPage(connection: RecordConnection): ExportPage<Row[]> {
   const more = connection.pageInfo.hasNextPage;
-  return { items: connection.edges.map((edge) => edge.node), fields: connection.fields, more, endCursor: more ? connection.pageInfo.endCursor : null };
+  return { items: connection.edges.map((edge) => edge.node), fields: connection.fields, more, endCursor: more ? connection.pageInfo.endCursor : null, position: connection.position };
 }
 
 /** Rows a read revealed: with first: 0 the look-ahead row still tells whether a row exists, which counts as reading one. */

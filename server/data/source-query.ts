@@ -1,7 +1,6 @@
 import { BrokenCircuitError } from 'cockatiel';
 import { splitPredicate } from '../../connectors/capabilities.js';
-import type { LinesPage, Row, SortKey } from '../../connectors/contract.js';
-import type { LineFormat } from '../../connectors/lines.js';
+import type { LinesPage, LinesQuery, Row, SortKey } from '../../connectors/contract.js';
 import { NotSupported } from '../../connectors/errors.js';
 import { compareRows, evaluate, isAfter, type Predicate } from '../../connectors/filter.js';
 import type { Dataset } from '../catalogue/dataset.js';
@@ -79,12 +78,8 @@ export async function querySource(pooled: PooledSource, dataset: Pick<Dataset, '
   return atSource(pooled, dataset.id, outer, limits, logger, inCallerSlot, collect);
 }
 
-/** An export page as lines: in which form, what to write, and how masked members are transformed first. */
-export interface LinesSourceQuery extends Omit<SourceQuery, 'fields'> {
-  format: LineFormat;
-  members: string[];
-  transforms: ReadonlyMap<string, (value: unknown) => unknown>;
-}
+/** An export page as lines: the connector's request, with the whole filter (the part it takes is split off here). */
+export type LinesSourceQuery = Omit<LinesQuery, 'signal'>;
 
 /**
  * The page from the connector's bulk path (Connector.queryLines), under the same timeout,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { stringify } from 'csv-stringify/sync';
 import { CSV_OPTIONS, type LineFormat } from '../../connectors/lines.js';
 import { CopyFormatError, CopyToLines, type CopyColumn } from '../../connectors/postgres/copy-lines.js';
-import { isoOfTimestamp, isoOfTimestamptz } from '../../connectors/postgres/index.js';
+import { isoOfTimestamp, isoOfTimestamptz } from '../../connectors/postgres/type-parsers.js';
 
 /**
  * The COPY transcription alone, against an independent encoder of COPY's text format (as
@@ -74,9 +74,9 @@ describe('COPY text to NDJSON and CSV', () => {
   });
 
   it('writes timestamps as the row path does, in place or parsed', () => {
-    const stamps = ['2024-05-01 08:00:00', '2024-05-01 08:00:00.1', '2024-05-01 08:00:00.123456', '0099-12-31 23:59:59.9999', '10000-01-01 00:00:00', '1999-01-01 00:00:00 BC'];
+    const stamps = ['2024-05-01 08:00:00', '2024-05-01 08:00:00.1', '2024-05-01 08:00:00.123456', '0099-12-31 23:59:59.9999'];
     const zoned = ['2024-05-01 08:00:00+00', '2024-05-01 08:00:00.5+00', '2024-05-01 08:00:00+07', '0099-12-31 23:59:59.99-03:30', '2024-05-01 08:00:00+00:19:32'];
-    for (const stamp of stamps.slice(0, 4)) {
+    for (const stamp of stamps) {
       for (const zone of zoned) {
         const { text: out } = transcribe([timestamp('at'), timestamptz('atz')], Buffer.from(`${stamp}\t${zone}\n`), []);
         expect(out).toBe(`${JSON.stringify({ at: isoOfTimestamp(stamp), atz: isoOfTimestamptz(zone) })}\n`);
@@ -85,21 +85,21 @@ describe('COPY text to NDJSON and CSV', () => {
       }
     }
     // Forms the row path cannot read fail here too, as the source's fault.
-    expect(() => transcribe([timestamp('at')], Buffer.from('1999-01-01 00:00:00 BC\n'), [])).toThrow(RangeError);
+    for (const unreadable of ['1999-01-01 00:00:00 BC', 'infinity']) expect(() => transcribe([timestamp('at')], Buffer.from(`${unreadable}\n`), []), unreadable).toThrow(RangeError);
   });
 
-  it('stops writing at maxRows, says there are more, and keeps the last written row for the cursor', () => {
+  it('stops writing at maxRows, says there are more, and keeps the exact text of the last written row for the cursor', () => {
     const input = Buffer.from('a\t1\nb\t2\nc\t3\n');
     const { text: out, copy } = transcribe([text('k'), { member: null, oid: 23, parse: Number }], input, [0.3], 2);
     expect(out).toBe('{"k":"a"}\n{"k":"b"}\n');
     expect(copy.more).toBe(true);
-    expect(copy.lastValues()).toEqual(['b', 2]);
+    expect(copy.lastTexts()).toEqual(['b', '2']);
   });
 
   it('writes {} for a row of no member, as JSON.stringify writes an empty row', () => {
     const { text: out, copy } = transcribe([{ member: null, oid: 23, parse: Number }], Buffer.from('1\n2\n'), []);
     expect(out).toBe('{}\n{}\n');
-    expect(copy.lastValues()).toEqual([2]);
+    expect(copy.lastTexts()).toEqual(['2']);
   });
 
   it('applies a transform to the value the row path would give, nulls included', () => {

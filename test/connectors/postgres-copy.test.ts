@@ -2,18 +2,18 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'csv-stringify/sync';
-import type { Connector, LinesQuery, Row, SortKey } from '../../connectors/contract.js';
+import { exactSortOf, type Connector, type LinesQuery, type Row, type SortKey } from '../../connectors/contract.js';
 import { CSV_OPTIONS, type LineFormat } from '../../connectors/lines.js';
 import { SourceRequestError } from '../../connectors/errors.js';
 import { parseWhere, type Predicate } from '../../connectors/filter.js';
-import { postgresConnector } from '../../connectors/postgres/index.js';
+import { postgresConnector, singleStatement } from '../../connectors/postgres/index.js';
 import type { RecordField } from '../../connectors/schema.js';
 import { generatedFilters, peopleRows } from '../sample-rows.js';
-import { PG_URL, postgresSource, type TestSource } from '../sources.js';
+import { PG_URL, pgliteSource, postgresSource, type TestSource } from '../sources.js';
 import { openConnector } from './open.js';
 
 /**
- * The PostgreSQL connector's bulk path (COPY → NDJSON) against its row path, on a real server:
+ * The PostgreSQL connector's bulk path (COPY → NDJSON or CSV) against its row path, on a real server:
  * every line must be byte for byte what JSON.stringify writes for the row query() gives, for
  * every column type and for values chosen to break a transcription; every filter must select
  * the same rows although its values travel as literals instead of parameters.
@@ -155,7 +155,9 @@ describe('PostgreSQL bulk path (COPY to NDJSON and CSV)', () => {
     expect(bulk.text).toBe(rowPathLines(rows.slice(0, 5), members, transforms));
     expect((await lines(connector, { members, orderBy, transforms, limit: 5, format: 'csv' })).text).toBe(rowPathLines(rows.slice(0, 5), members, transforms, 'csv'));
     expect(bulk.more).toBe(true);
-    expect(bulk.last).toEqual([rows[4]!['i'], rows[4]!['id']]);
+    // The cursor holds the source's exact text, not the typed values.
+    const text = (v: unknown) => (v === null ? null : String(v));
+    expect(bulk.last).toEqual([text(rows[4]!['i']), text(rows[4]!['id'])]);
   });
 
   it('pages with limit and after exactly as the row path, to the last row', async () => {
@@ -204,6 +206,85 @@ describe('PostgreSQL bulk path (COPY to NDJSON and CSV)', () => {
     }
   });
 
+  it('pages exactly by keys whose typed values are rounded (int8 past 2^53, numeric, microseconds)', async () => {
+    await admin.query(`CREATE TABLE ${schema}.exact ("big" bigint NOT NULL, "dec" numeric NOT NULL, "at" timestamptz NOT NULL, "n" integer PRIMARY KEY)`);
+    // Keys a JS number or a millisecond cannot tell apart: every page would end on a value shared with the next.
+    await admin.query(`INSERT INTO ${schema}.exact SELECT 9007199254740993 + g, ('0.1000000000000000000' || lpad(g::text, 3, '0'))::numeric, '2024-05-01 08:00:00.123'::timestamptz + g * interval '1 microsecond', g FROM generate_series(0, 40) g`);
+    const fields: RecordField[] = [
+      { name: 'big', type: 'integer', nullable: false, required: true },
+      { name: 'dec', type: 'number', nullable: false, required: true },
+      { name: 'at', type: 'datetime', nullable: false, required: true },
+      { name: 'n', type: 'integer', nullable: false, required: true },
+    ];
+    const exact = postgresConnector.create(
+      { credentials: 'test-pg', schema, table: 'exact' },
+      { source: { name: 'test-pg', type: 'postgres', url: PG_URL, departments: ['cong-an'], owner: 'cong-an', reach: { tables: [`${schema}.exact`] } }, fields, keyField: 'n', timeoutMs: 10_000, maxResponseBytes: 1 << 24 },
+    );
+    try {
+      for (const key of ['big', 'dec', 'at']) {
+        const orderBy: SortKey[] = [{ field: key, direction: 'DESC' }];
+        const seen: number[] = [];
+        let after: unknown[] | null = null;
+        for (let page = 0; page < 20; page++) {
+          const got = await lines(exact, { members: ['n'], orderBy, limit: 3, after });
+          seen.push(...got.text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { n: number }).n));
+          if (!got.more) break;
+          after = got.last;
+        }
+        expect(seen, key).toEqual(Array.from({ length: 41 }, (_, i) => 40 - i));
+        // The row path too: each row carries its exact sort values for the cursor.
+        const viaRows: number[] = [];
+        after = null;
+        for (let page = 0; page < 20; page++) {
+          const rows = (await exact.query({ fields: ['n', key], where: null, orderBy: [...orderBy, { field: 'n', direction: 'ASC' }], after, limit: 4, signal: signal() })) as Row[];
+          viaRows.push(...rows.slice(0, 3).map((r) => Number(r['n'])));
+          if (rows.length <= 3) break;
+          after = exactSortOf(rows[2]!);
+          expect(after).not.toBeNull();
+        }
+        expect(viaRows, `${key} by rows`).toEqual(Array.from({ length: 41 }, (_, i) => 40 - i));
+      }
+    } finally {
+      await exact.close();
+    }
+  });
+
+  it('fails a page whose values the row path cannot read at once, and leaves the connection usable', async () => {
+    await admin.query(`CREATE TABLE ${schema}.late ("n" integer PRIMARY KEY, "at" timestamptz NOT NULL, "pad" text NOT NULL)`);
+    // Many rows first, so the bad value arrives while the source is still sending.
+    await admin.query(`INSERT INTO ${schema}.late SELECT g, '2024-05-01 08:00:00+00', repeat('x', 200) FROM generate_series(1, 20000) g`);
+    await admin.query(`INSERT INTO ${schema}.late VALUES (20001, 'infinity', 'x')`);
+    const fields: RecordField[] = [
+      { name: 'n', type: 'integer', nullable: false, required: true },
+      { name: 'at', type: 'datetime', nullable: false, required: true },
+      { name: 'pad', type: 'string', nullable: false, required: true },
+    ];
+    const late = postgresConnector.create(
+      { credentials: 'test-pg', schema, table: 'late' },
+      { source: { name: 'test-pg', type: 'postgres', url: PG_URL, departments: ['cong-an'], owner: 'cong-an', reach: { tables: [`${schema}.late`] } }, fields, keyField: 'n', timeoutMs: 30_000, maxResponseBytes: 1 << 24 },
+    );
+    try {
+      const orderBy: SortKey[] = [{ field: 'n', direction: 'ASC' }];
+      // The parser's own error, not the source timeout: the rest of the COPY was read and the page failed at once.
+      await expect(lines(late, { members: ['n', 'at', 'pad'], orderBy, limit: 30_000 })).rejects.toThrow(RangeError);
+      const again = await Promise.all(Array.from({ length: 10 }, () => lines(late, { members: ['n'], orderBy, limit: 5 })));
+      for (const page of again) expect(page.text).toBe('{"n":1}\n{"n":2}\n{"n":3}\n{"n":4}\n{"n":5}\n');
+    } finally {
+      await late.close();
+    }
+  });
+
+  it('sends COPY only as one statement', () => {
+    const hostile = ["x'); DROP TABLE people; --", "a\\'; SELECT 1; --", "';'", '"; --'];
+    for (const value of hostile) {
+      const literal = pg.escapeLiteral(value);
+      expect(singleStatement(`COPY (SELECT "k" FROM "s"."t" WHERE "k" = ${literal}) TO STDOUT`)).toContain(literal);
+    }
+    for (const text of ['COPY (SELECT 1) TO STDOUT; SELECT 2', "COPY (SELECT 'a') TO STDOUT -- x", 'COPY (SELECT 1 /* x */) TO STDOUT', "COPY (SELECT 'open) TO STDOUT", "COPY (SELECT E'\\'; SELECT 1') TO STDOUT; x"]) {
+      expect(() => singleStatement(text), text).toThrow(SourceRequestError);
+    }
+  });
+
   it('refuses a NUL in a value, as the source refuses it as a parameter, and asks nothing', async () => {
     // Built by hand: parseWhere refuses it first; the connector must hold even if it did not.
     const where: Predicate = { kind: 'cmp', field: 't', op: 'eq', value: 'a\u0000b' };
@@ -217,6 +298,31 @@ describe('PostgreSQL bulk path (COPY to NDJSON and CSV)', () => {
     // Every pooled connection is used again: none is left inside an aborted transaction.
     const again = await Promise.all(Array.from({ length: 10 }, () => lines(connector, { limit: 2 })));
     for (const page of again) expect(page.rows).toBe(2);
+  });
+});
+
+describe('PostgreSQL bulk path on the embedded PGlite (one session behind every connection)', () => {
+  let source: TestSource;
+  let people: Connector;
+  const rows = peopleRows(50);
+  const fields: RecordField[] = ['citizenId', 'district'].map((name) => ({ name, type: 'string', nullable: false, required: true }));
+  beforeAll(async () => {
+    source = await pgliteSource(rows);
+    const [name, entry] = Object.entries(source.credentials)[0]!;
+    people = openConnector(postgresConnector, source.connector.options, { source: { name, ...entry, owner: 'cong-an' }, fields, keyField: 'citizenId', timeoutMs: 10_000, maxResponseBytes: 1 << 24 });
+  });
+  afterAll(async () => {
+    await people?.close();
+    await source?.drop();
+  });
+
+  it('serves concurrent pages, and a refused value as the client’s fault', async () => {
+    const order: SortKey[] = [{ field: 'citizenId', direction: 'ASC' }];
+    const expected = [...rows].map((r) => r.citizenId).sort().slice(0, 10);
+    const pages = await Promise.all(Array.from({ length: 6 }, () => lines(people, { members: ['citizenId'], orderBy: order, limit: 10 })));
+    for (const page of pages) expect(page.text).toBe(expected.map((id) => `${JSON.stringify({ citizenId: id })}\n`).join(''));
+    const where: Predicate = { kind: 'cmp', field: 'citizenId', op: 'eq', value: 'a\u0000b' };
+    await expect(lines(people, { members: ['citizenId'], orderBy: order, where })).rejects.toBeInstanceOf(SourceRequestError);
   });
 });
 

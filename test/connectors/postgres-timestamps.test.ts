@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isoOfTimestamp, isoOfTimestamptz } from '../../connectors/postgres/index.js';
+import { isoOfTimestamp, isoOfTimestamptz } from '../../connectors/postgres/type-parsers.js';
 
 /** What the connector answered before it built the text itself: a Date's ISO form. */
 const viaDate = (text: string) => new Date(`${text.replace(' ', 'T')}Z`).toISOString();
