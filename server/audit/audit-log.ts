@@ -138,6 +138,11 @@ export class AuditLog {
         // then finds the end still where it read it (instead of both colliding on every batch,
         // and one of them losing for ever), and each batch gathers more events.
         if (Date.now() < this.contendedUntil) await delay(PACE_MS);
+        // Otherwise the batch is taken after the I/O the event loop has ready: the answers of
+        // other sources read meanwhile bring their events into it. Taken straight after the last
+        // insert, batches of reads by key at 50 clients held 8 events instead of 13-14, and
+        // MongoDB's cost per command (the driver's and the server's) is most of an append's.
+        else await new Promise<void>((resolve) => setImmediate(resolve));
         const batch = this.pending.splice(0, MAX_BATCH);
         try {
           const written = await this.write(batch.map((b) => b.entry));
