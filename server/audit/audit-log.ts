@@ -1,7 +1,8 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { BSON, MongoBulkWriteError, MongoServerError, type Collection, type Db, type Filter } from 'mongodb';
 import { canonicalJson, canonicalMembers, canonicalObject, type CanonicalMember } from './canonical-json.js';
+import { isWellFormedText } from '../well-formed.js';
 
 /** What is recorded of one data read or governance change. */
 export interface AuditEntry {
@@ -94,10 +95,11 @@ export class AuditLog {
   private tipMoving: Promise<void> = Promise.resolve();
   private tipTimer: NodeJS.Timeout | null = null;
 
-  constructor(
-    db: Db,
-    private readonly secret: string,
-  ) {
+  /** Made once: a key given as a string is imported again on every hash. */
+  private readonly key: KeyObject;
+
+  constructor(db: Db, secret: string) {
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
     this.events = db.collection('audit_events');
     this.tip = db.collection('audit_tip');
   }
@@ -112,7 +114,7 @@ export class AuditLog {
   }
 
   private hmac(canonical: string): string {
-    return createHmac('sha256', this.secret).update(canonical).digest('hex');
+    return createHmac('sha256', this.key).update(canonical).digest('hex');
   }
 
   /** Resolves once the event is stored; rejects if it could not be, and then nothing was recorded for it. */
@@ -384,8 +386,42 @@ interface StoredEntry {
 /** The chain's own fields: an entry that names one would be hashed as one thing and stored as another. */
 const CHAIN_FIELDS = new Set(['_id', 'at', 'prevHash', 'hash']);
 
+/**
+ * A copy of `entry` as BSON will give it back, if that is the entry as it is: every member
+ * well-formed text without NUL, a safe integer, a boolean or a list of such text (all a read's
+ * event holds), and the whole far enough below the size limit even at three bytes per UTF-16
+ * unit. Else null, and the entry takes the round trip, which also measures it. The round trip
+ * cost as much as the event's hash and canonical form together. A copy, lists too, as the round
+ * trip made: the event is inserted later, in its batch, and must hold what was hashed now.
+ */
+export function storedAsIs<T extends object>(entry: T): T | null {
+  const copy = { ...entry };
+  let bytes = 5;
+  for (const [key, value] of Object.entries(entry)) {
+    if (!isWellFormedText(key)) return null;
+    bytes += 3 * key.length + 16;
+    if (typeof value === 'string') {
+      if (!isWellFormedText(value)) return null;
+      bytes += 3 * value.length;
+    } else if (Array.isArray(value)) {
+      const list: string[] = [];
+      for (const item of value) {
+        if (typeof item !== 'string' || !isWellFormedText(item)) return null;
+        bytes += 3 * item.length + 16;
+        list.push(item);
+      }
+      Object.assign(copy, { [key]: list });
+    } else if ((typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0)) || typeof value === 'boolean') {
+      // -0 would come back as the integer 0, hence not here.
+    } else {
+      return null;
+    }
+  }
+  return bytes <= MAX_ENTRY_BYTES ? copy : null;
+}
+
 function storedEntry(entry: AuditEntry): StoredEntry {
-  const stored = roundTrip(entry) as AuditEntry;
+  const stored = storedAsIs(entry) ?? (roundTrip(entry) as AuditEntry);
   const clash = Object.keys(stored).find((key) => CHAIN_FIELDS.has(key));
   if (clash) throw new Error(`An audit entry may not set the chain field ${clash}.`);
   // What is stored must also hash: fail here, for this entry alone, rather than in the batch.
