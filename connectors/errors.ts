@@ -44,3 +44,23 @@ export class NotSupported extends Error {
     this.name = 'NotSupported';
   }
 }
+
+/**
+ * Raised by a connector when a value the source holds cannot be read as its field's type in the
+ * record schema (a timestamp of `infinity` or BC for a date-time, text for a number). The
+ * source's data, not its availability: the reader is told which field and type, and it never
+ * counts against the source's health, since any reader could ask for such a row over and over
+ * and so open the breaker for everyone.
+ */
+export class UnreadableValue extends Error {
+  constructor(
+    /** The record schema's type the value could not be read as. */
+    readonly type: string,
+    /** The field, where the connector knows it (a driver's type parser does not). */
+    readonly field: string | null,
+    detail: string,
+  ) {
+    super(detail);
+    this.name = 'UnreadableValue';
+  }
+}

@@ -1,12 +1,13 @@
 import type { RecordField } from './schema.js';
 import type { Row } from './contract.js';
+import { UnreadableValue } from './errors.js';
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /**
  * Brings a value from a source into the record schema's form: dates `YYYY-MM-DD`, date-times
  * ISO 8601 in UTC, booleans from 0/1 or text, numbers from numeric text. A value that cannot be
- * read as its type is a source fault, reported, never passed on as the wrong type.
+ * read as its type is reported (UnreadableValue), never passed on as the wrong type.
  */
 function coerceValue(field: RecordField, value: unknown): unknown {
   if (value === null || value === undefined || value === '') return null;
@@ -14,28 +15,28 @@ function coerceValue(field: RecordField, value: unknown): unknown {
     case 'string':
       if (typeof value === 'string') return value;
       // A number or a driver's scalar (ObjectId, Decimal128) reads as text; a structure would read as "[object Object]".
-      if (Array.isArray(value) || isPlainObject(value)) throw new TypeError(`${field.name}: a structure is not text`);
+      if (Array.isArray(value) || isPlainObject(value)) throw new UnreadableValue(field.type, field.name, `${field.name}: a structure is not text`);
       return String(value);
     case 'integer':
     case 'number': {
       const n = typeof value === 'number' ? value : Number(value);
-      if (!Number.isFinite(n) || (field.type === 'integer' && !Number.isInteger(n))) throw new TypeError(`${field.name}: "${String(value)}" is not a ${field.type}`);
+      if (!Number.isFinite(n) || (field.type === 'integer' && !Number.isInteger(n))) throw new UnreadableValue(field.type, field.name, `${field.name}: "${String(value)}" is not a ${field.type}`);
       return n;
     }
     case 'boolean':
       if (typeof value === 'boolean') return value;
       if (value === 1 || value === '1' || value === 'true') return true;
       if (value === 0 || value === '0' || value === 'false') return false;
-      throw new TypeError(`${field.name}: "${String(value)}" is not a boolean`);
+      throw new UnreadableValue(field.type, field.name, `${field.name}: "${String(value)}" is not a boolean`);
     case 'date': {
       if (value instanceof Date) return `${value.getUTCFullYear()}-${pad(value.getUTCMonth() + 1)}-${pad(value.getUTCDate())}`;
       const text = String(value);
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new TypeError(`${field.name}: "${text}" is not a date`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new UnreadableValue(field.type, field.name, `${field.name}: "${text}" is not a date`);
       return text;
     }
     case 'datetime': {
       const date = value instanceof Date ? value : new Date(String(value).replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(String(value)) ? '' : 'Z'));
-      if (Number.isNaN(date.getTime())) throw new TypeError(`${field.name}: "${String(value)}" is not a date-time`);
+      if (Number.isNaN(date.getTime())) throw new UnreadableValue(field.type, field.name, `${field.name}: "${String(value)}" is not a date-time`);
       return date.toISOString();
     }
   }

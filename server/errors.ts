@@ -1,4 +1,4 @@
-import { InvalidRequest, SourceRequestError, type Fault } from '../connectors/errors.js';
+import { InvalidRequest, SourceRequestError, UnreadableValue, type Fault } from '../connectors/errors.js';
 
 /**
  * Every error a client may see comes from this registry: a stable API code (API.md), an HTTP
@@ -77,11 +77,19 @@ export function errorResponse(error: unknown, status?: number): { status: number
  * The API error a thrown error stands for, or null when it is a defect (to be masked and logged).
  * Every edge turns errors into answers through this, so the connector contract's errors map onto
  * the registry here and nowhere else: an invalid request and a value the source refuses are the
- * client's BAD_USER_INPUT; NotSupported is the engine's defect, like any other error.
+ * client's BAD_USER_INPUT; a value the source holds but cannot be read is SOURCE_UNAVAILABLE for
+ * this read alone; NotSupported is the engine's defect, like any other error.
  */
 export function toAppError(error: unknown): AppError | null {
   if (error instanceof AppError) return error;
   if (error instanceof InvalidRequest) return badInput(error.message, error.faults);
   if (error instanceof SourceRequestError) return badInput('The source refused a value of the request.', [{ path: 'where', message: error.message }]);
+  if (error instanceof UnreadableValue) return sourceUnavailable(unreadableMessage(error));
   return null;
+}
+
+/** Names the field and type, never the value: it is the source's data, which may be personal. */
+function unreadableMessage(error: UnreadableValue): string {
+  const where = error.field === null ? `a ${error.type} field` : `the field ${error.field} (${error.type})`;
+  return `The source holds a value in ${where} that cannot be read as its type, so this read stopped there. Leave that row out with a filter, or ask the dataset's stewards to correct the value or the record schema.`;
 }

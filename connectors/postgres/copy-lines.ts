@@ -1,3 +1,4 @@
+import { UnreadableValue } from '../errors.js';
 import { valueText, type LineFormat } from '../lines.js';
 import { TEXT_VALUED_TYPES } from './type-parsers.js';
 
@@ -24,6 +25,16 @@ export interface CopyColumn {
   parse: (text: string) => unknown;
   /** Applied to the value before it is written (the engine's masks); forces the parsed path. */
   transform?: (value: unknown) => unknown;
+}
+
+/** The column's value by the row path's parser; a value it cannot read is named by the column it was met in. */
+function parsed(column: CopyColumn, text: string): unknown {
+  try {
+    return column.parse(text);
+  } catch (error) {
+    if (error instanceof UnreadableValue && error.field === null && column.member !== null) throw new UnreadableValue(error.type, column.member, error.message);
+    throw error;
+  }
 }
 
 /** int2 and int4: the row path parses them to numbers, written as the same digits. */
@@ -358,7 +369,7 @@ export class CopyToLines {
       } else if (empty && !column.transform) {
         if (!csv) for (let i = 0; i < NULL_JSON.length; i++) buf[at++] = NULL_JSON[i]!;
       } else {
-        const value = empty ? null : column.parse(unescaped(data, from, to));
+        const value = empty ? null : parsed(column, unescaped(data, from, to));
         out.at = at;
         out.text(valueText(column.transform ? column.transform(value) : value, this.format));
         out.ensure(room(pos));

@@ -5,7 +5,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { RecordField } from '../schema.js';
 import { refuseUnsupported } from '../capabilities.js';
 import { withExactSort, type Connector, type ConnectorCapabilities, type ConnectorContext, type ConnectorFactory, type ConnectorQuery, type LinesPage, type LinesQuery, type Row, type SourceField } from '../contract.js';
-import { SourceRequestError } from '../errors.js';
+import { SourceRequestError, UnreadableValue } from '../errors.js';
 import { COMPARISON_OPERATORS } from '../filter.js';
 import { exactSortValues, needsExactSort, SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
 import { refusedValue, runStoppable, settledWithin, type RefusedValue } from '../sql/source-run.js';
@@ -135,6 +135,16 @@ async function statement(client: pg.PoolClient, sql: string, params: unknown[]):
   });
 }
 
+/**
+ * The driver's type parsers see a value, not its column: an unreadable value is named by the one
+ * requested field of its type, where there is only one.
+ */
+function namedField(error: unknown, requested: (RecordField | undefined)[]): unknown {
+  if (!(error instanceof UnreadableValue) || error.field !== null) return error;
+  const candidates = requested.filter((f) => f?.type === error.type);
+  return candidates.length === 1 ? new UnreadableValue(error.type, candidates[0]!.name, error.message) : error;
+}
+
 class PostgresConnector implements Connector {
   readonly capabilities: ConnectorCapabilities = {
     filter: { operators: [...COMPARISON_OPERATORS], and: true, or: true, not: true },
@@ -221,7 +231,9 @@ class PostgresConnector implements Connector {
     refuseUnsupported(this.capabilities, request);
     const sql = new SqlBuilder(postgresDialect, this.fields);
     const text = sql.select({ schema: this.schema, table: this.options.table }, { ...request, exactSort: true });
-    const result = await this.run(text, sql.params, request.signal);
+    const result = await this.run(text, sql.params, request.signal).catch((error: unknown) => {
+      throw namedField(error, request.fields.map((f) => this.fields.get(f)));
+    });
     const rows: Row[] = result.rows;
     if (!needsExactSort(request.orderBy, this.fields)) return rows;
     return rows.map((raw) => {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { UnreadableValue } from '../errors.js';
 
 /**
  * How the PostgreSQL connector reads each type's text, in one place for both its paths: the
@@ -9,14 +10,24 @@ import pg from 'pg';
 const PLAIN_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))?$/;
 
 /**
+ * An instant Date reads from `text`, else UnreadableValue: BC, years past 9999 and ±infinity
+ * have no ISO 8601 form that the record schema's date-time admits.
+ */
+function isoByDate(text: string): string {
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) throw new UnreadableValue('datetime', null, `the source holds the timestamp "${text}", which has no date-time form`);
+  return date.toISOString();
+}
+
+/**
  * A `timestamp` (without time zone, read as UTC) as an ISO instant with milliseconds, as
  * `Date#toISOString` writes it. Built from the text for the usual form, since a Date per value
  * was a tenth of an export's CPU. Other forms (BC, years past 9999, infinity) go through Date,
- * which refuses them: the read fails, as the source's fault.
+ * which refuses them: the read fails, the field unreadable.
  */
 export function isoOfTimestamp(text: string): string {
   const match = PLAIN_TIMESTAMP.exec(text);
-  if (!match) return new Date(`${text.replace(' ', 'T')}Z`).toISOString();
+  if (!match) return isoByDate(`${text.replace(' ', 'T')}Z`);
   return `${match[1]}T${match[2]}.${(match[3] ?? '').padEnd(3, '0').slice(0, 3)}Z`;
 }
 
@@ -30,7 +41,7 @@ const ZONED_TIMESTAMP = /^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)([+
  */
 export function isoOfTimestamptz(text: string): string {
   const zoned = ZONED_TIMESTAMP.exec(text);
-  if (!zoned) return new Date(text).toISOString();
+  if (!zoned) return isoByDate(text);
   const utc = isoOfTimestamp(zoned[1]!);
   const offsetSeconds = (Number(zoned[3]) * 3600 + Number(zoned[4] ?? 0) * 60 + Number(zoned[5] ?? 0)) * (zoned[2] === '-' ? -1 : 1);
   return offsetSeconds === 0 ? utc : new Date(Date.parse(utc) - offsetSeconds * 1000).toISOString();

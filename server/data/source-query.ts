@@ -1,7 +1,7 @@
 import { BrokenCircuitError } from 'cockatiel';
 import { splitPredicate } from '../../connectors/capabilities.js';
 import type { LinesPage, LinesQuery, Row, SortKey } from '../../connectors/contract.js';
-import { NotSupported } from '../../connectors/errors.js';
+import { NotSupported, UnreadableValue } from '../../connectors/errors.js';
 import { compareRows, evaluate, isAfter, type Predicate } from '../../connectors/filter.js';
 import type { Dataset } from '../catalogue/dataset.js';
 import { sourceUnavailable, toAppError } from '../errors.js';
@@ -101,7 +101,7 @@ export async function queryLinesSource(pooled: PooledSource, dataset: Pick<Datas
 /**
  * Runs a connector's work within the source timeout and in one of the caller's slots, behind
  * the source's breaker. Failures are sorted at the root: the client going away or a value the
- * source refuses is the client's; a request the connector does not support is the engine's
+ * source refuses is the client's; a value the source holds that cannot be read fails this read alone; a request the connector does not support is the engine's
  * defect (logged and masked at the edge); a timeout is the source's only if the source then also
  * fails a quick probe (a query slowed by its own filter does not open the breaker for everyone);
  * anything else the connector throws is the source's.
@@ -144,7 +144,10 @@ async function atSource<T>(pooled: PooledSource, datasetId: string, outer: Abort
       slot.catch(() => undefined);
       return await Promise.race([slot, aborted]);
     } catch (error) {
-      // Neither is the source's fault, so neither counts toward its breaker.
+      // Neither is the source's fault, so neither counts toward its breaker. Nor is a value the
+      // source holds but the record schema cannot: the source answered, and a reader asking for
+      // that row again and again would otherwise open the breaker for everyone.
+      if (error instanceof UnreadableValue) logger.warn({ dataset: datasetId, err: error, field: error.field }, 'the source holds a value its record schema cannot hold');
       const known = toAppError(error);
       if (known) throw known;
       if (error instanceof NotSupported) throw error;

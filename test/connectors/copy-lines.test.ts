@@ -84,8 +84,10 @@ describe('COPY text to NDJSON and CSV', () => {
         expect(cells).toBe(stringify([[isoOfTimestamp(stamp), isoOfTimestamptz(zone)]], CSV_OPTIONS));
       }
     }
-    // Forms the row path cannot read fail here too, as the source's fault.
-    for (const unreadable of ['1999-01-01 00:00:00 BC', 'infinity']) expect(() => transcribe([timestamp('at')], Buffer.from(`${unreadable}\n`), []), unreadable).toThrow(RangeError);
+    // Forms the row path cannot read fail here too, named by the column they were met in.
+    for (const unreadable of ['1999-01-01 00:00:00 BC', 'infinity']) {
+      expect(() => transcribe([timestamp('at')], Buffer.from(`${unreadable}\n`), []), unreadable).toThrow(expect.objectContaining({ name: 'UnreadableValue', field: 'at', type: 'datetime' }));
+    }
   });
 
   it('stops writing at maxRows, says there are more, and keeps the exact text of the last written row for the cursor', () => {

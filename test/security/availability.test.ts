@@ -26,7 +26,10 @@ beforeAll(async () => {
   await admin.query(`CREATE TABLE ${schema}.people AS SELECT lpad(i::text, 12, '0') AS "citizenId", 'Nguyễn Văn ' || i AS "fullName", 'Quận ' || (i % 12) AS "district",
     1940 + i % 60 AS "birthYear", DATE '1940-01-01' + (i % 20000) AS "birthDate", (i % 1000)::numeric AS "income", i % 2 = 0 AS "active", NULL::text AS "note" FROM generate_series(1, ${ROWS}) i`);
   await admin.query(`ALTER TABLE ${schema}.people ADD PRIMARY KEY ("citizenId")`);
-  const credentials = { 'test-pg': { type: 'postgres', url: PG_URL, departments: ['cong-an'], reach: { tables: [`${schema}.people`] } } };
+  // Open-ended terms: 'infinity' has no date-time form in the record schema.
+  await admin.query(`CREATE TABLE ${schema}.terms (k integer PRIMARY KEY, "validTo" timestamp NOT NULL)`);
+  await admin.query(`INSERT INTO ${schema}.terms SELECT g, CASE WHEN g = 7 THEN 'infinity'::timestamp ELSE TIMESTAMP '2030-01-01' + g * INTERVAL '1 day' END FROM generate_series(1, 20) g`);
+  const credentials = { 'test-pg': { type: 'postgres', url: PG_URL, departments: ['cong-an'], reach: { tables: [`${schema}.people`, `${schema}.terms`] } } };
   gw = await startTestGateway({
     env: { SOURCE_CREDENTIALS: JSON.stringify(credentials), SOURCE_BREAKER_THRESHOLD: '3', SOURCE_BREAKER_HALF_OPEN_MS: '60000', EXPORT_MAX_PER_CALLER: '2', EXPORT_IDLE_TIMEOUT_MS: '800' },
   });
@@ -38,6 +41,14 @@ beforeAll(async () => {
     classification: 'RESTRICTED',
     recordSchema: PEOPLE_SCHEMA,
     connector: { type: 'postgres', options: { schema, table: 'people', credentials: 'test-pg', keyField: 'citizenId' } },
+  });
+  await gw.publishDataset(reader.token, {
+    slug: 'terms',
+    title: 'Thời hạn',
+    description: 'Thử.',
+    classification: 'INTERNAL',
+    recordSchema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', required: ['k', 'validTo'], properties: { k: { type: 'integer' }, validTo: { type: 'string', format: 'date-time' } } },
+    connector: { type: 'postgres', options: { schema, table: 'terms', credentials: 'test-pg', keyField: 'k' } },
   });
 });
 
@@ -68,6 +79,32 @@ describe('one client cannot degrade a source for others', () => {
         expect(codeOf(result), JSON.stringify(where)).toBe('BAD_USER_INPUT');
       }
     }
+    await healthyRead();
+  });
+
+  it('a value the source holds but cannot be read fails the reads that reach it, names its field, and never opens the breaker', async () => {
+    const terms = 'cong-an.terms';
+    const errorOf = async (response: Response) => ((await response.json()) as { errors: { message: string; extensions: { code: string } }[] }).errors[0]!;
+    // More reads than the breaker's threshold (3), by both paths.
+    for (let round = 0; round < 3; round++) {
+      const result = await reader.records({ dataset: terms, first: 20 });
+      expect(codeOf(result)).toBe('SOURCE_UNAVAILABLE');
+      expect(result.errors?.[0]?.message).toContain('validTo');
+      for (const format of ['ndjson', 'csv']) {
+        const exported = await fetch(`${gw.base}/export/${terms}.${format}`, { headers: { authorization: `Bearer ${reader.token}` } });
+        expect(exported.status).toBe(503);
+        const error = await errorOf(exported);
+        expect(error.extensions.code).toBe('SOURCE_UNAVAILABLE');
+        expect(error.message).toContain('validTo');
+        expect(error.message).not.toContain('infinity');
+      }
+    }
+    // The source answered all along: rows short of the unreadable one are read, by anyone.
+    const colleague = gw.as(like(officerOfCongAn, { id: 'colleague', roles: ['analyst'] }));
+    expect(dataOf(await colleague.records({ dataset: terms, first: 5 })).records.edges).toHaveLength(5);
+    const rest = await fetch(`${gw.base}/export/${terms}.ndjson?where=${encodeURIComponent('{"k":{"gt":7}}')}`, { headers: { authorization: `Bearer ${colleague.token}` } });
+    expect(rest.status).toBe(200);
+    expect((await rest.text()).trim().split('\n')).toHaveLength(13);
     await healthyRead();
   });
 
