@@ -7,9 +7,10 @@ const pad = (n: number) => String(n).padStart(2, '0');
 /**
  * Brings a value from a source into the record schema's form: dates `YYYY-MM-DD`, date-times
  * ISO 8601 in UTC, booleans from 0/1 or text, numbers from numeric text. A value that cannot be
- * read as its type is reported (UnreadableValue), never passed on as the wrong type.
+ * read as its type is reported (UnreadableValue), never passed on as the wrong type. Its message
+ * never quotes the value: it is logged, and the value is the source's data, often personal.
  */
-function coerceValue(field: RecordField, value: unknown): unknown {
+export function coerceValue(field: RecordField, value: unknown): unknown {
   if (value === null || value === undefined || value === '') return null;
   switch (field.type) {
     case 'string':
@@ -20,23 +21,23 @@ function coerceValue(field: RecordField, value: unknown): unknown {
     case 'integer':
     case 'number': {
       const n = typeof value === 'number' ? value : Number(value);
-      if (!Number.isFinite(n) || (field.type === 'integer' && !Number.isInteger(n))) throw new UnreadableValue(field.type, field.name, `${field.name}: "${String(value)}" is not a ${field.type}`);
+      if (!Number.isFinite(n) || (field.type === 'integer' && !Number.isInteger(n))) throw new UnreadableValue(field.type, field.name, `${field.name}: the value is not a ${field.type}`);
       return n;
     }
     case 'boolean':
       if (typeof value === 'boolean') return value;
       if (value === 1 || value === '1' || value === 'true') return true;
       if (value === 0 || value === '0' || value === 'false') return false;
-      throw new UnreadableValue(field.type, field.name, `${field.name}: "${String(value)}" is not a boolean`);
+      throw new UnreadableValue(field.type, field.name, `${field.name}: the value is not a boolean`);
     case 'date': {
       if (value instanceof Date) return `${value.getUTCFullYear()}-${pad(value.getUTCMonth() + 1)}-${pad(value.getUTCDate())}`;
       const text = String(value);
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new UnreadableValue(field.type, field.name, `${field.name}: "${text}" is not a date`);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) throw new UnreadableValue(field.type, field.name, `${field.name}: the value is not a date`);
       return text;
     }
     case 'datetime': {
       const date = value instanceof Date ? value : new Date(String(value).replace(' ', 'T') + (/[zZ]|[+-]\d\d:?\d\d$/.test(String(value)) ? '' : 'Z'));
-      if (Number.isNaN(date.getTime())) throw new UnreadableValue(field.type, field.name, `${field.name}: "${String(value)}" is not a date-time`);
+      if (Number.isNaN(date.getTime())) throw new UnreadableValue(field.type, field.name, `${field.name}: the value is not a date-time`);
       return date.toISOString();
     }
   }

@@ -6,16 +6,22 @@ export type { Logger };
 /**
  * Logs carry no personal data. Error messages quote what the client or the source sent (a
  * citizen id in a filter, a duplicate key, an invalid value), so quoted literals and digit runs
- * are redacted; GraphQL errors are logged without their source text; requests without their
+ * are redacted, and a quote left open (a value ending in a backslash) redacts to the end of its
+ * line; GraphQL errors are logged without their source text; requests without their
  * query string (export URLs carry `where=` values) and without headers.
  */
-const QUOTED = /"(?:[^"\\\n]|\\.)*"|(?<![\p{L}\p{N}])'(?:[^'\\\n]|\\.)*'(?![\p{L}\p{N}])|`(?:[^`\\\n]|\\.)*`|“[^”\n]*”/gu;
+const QUOTED = /"(?:[^"\\\n]|\\.?)*(?:"|$)|(?<![\p{L}\p{N}])'(?:[^'\\\n]|\\.)*'(?![\p{L}\p{N}])|`(?:[^`\\\n]|\\.?)*(?:`|$)|“[^”\n]*(?:”|$)/gmu;
+/**
+ * What follows "value:" (graphql-js and graphql-scalars print an output value so, unquoted, when
+ * it cannot be serialised): the value of a source row, redacted to the end of the line.
+ */
+const VALUE_SHOWN = /(\bvalue\b[^:"“`\n]{0,80}:)[^\n]*/giu;
 const DIGIT_RUN = /\d{4,}/g;
 const MAX_MESSAGE = 500;
 
 /** `text` with quoted literals and runs of four or more digits replaced, and bounded in length. */
 export function redactText(text: string): string {
-  const redacted = text.replace(QUOTED, '"…"').replace(DIGIT_RUN, '#');
+  const redacted = text.replace(QUOTED, '"…"').replace(VALUE_SHOWN, '$1 …').replace(DIGIT_RUN, '#');
   return redacted.length > MAX_MESSAGE ? `${redacted.slice(0, MAX_MESSAGE)}…` : redacted;
 }
 

@@ -69,6 +69,10 @@ describe('JWT authentication', () => {
     ['an expiry beyond the maximum lifetime', () => forge({ exp: 1e308 }, { noTimestamp: true })],
     ['a lifetime (exp - iat) above the maximum', () => forge({ iat: nowSeconds() - 86_400, exp: nowSeconds() + 300 })],
     ['a crit header', () => forge({}, { header: { alg: 'HS256', crit: ['exp'] } })],
+    // A subject stored as U+FFFD would be the same actor as another one in grants and the trail.
+    ['a subject with a lone surrogate', () => forge({}, { subject: '\ud800x' })],
+    ['a subject with NUL', () => forge({}, { subject: 'a\u0000b' })],
+    ['a subject of 201 characters', () => forge({}, { subject: 'a'.repeat(201) })],
   ];
 
   for (const [name, make] of cases) {

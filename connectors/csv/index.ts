@@ -37,7 +37,11 @@ const optionsSchema: JSONSchemaType<CsvOptions> = {
  * the engine filters, sorts and pages in-process.
  */
 class CsvConnector implements Connector {
-  readonly capabilities: ConnectorCapabilities = {};
+  /**
+   * Only the fields asked for are read (and so typed): a value that cannot be read in a field the
+   * read does not need, perhaps one the caller may not see, must not fail it, nor name that field.
+   */
+  readonly capabilities: ConnectorCapabilities = { projection: true };
   private readonly fields: RecordField[];
 
   constructor(
@@ -70,7 +74,8 @@ class CsvConnector implements Connector {
 
   async *query(request: ConnectorQuery): AsyncIterable<Row> {
     refuseUnsupported(this.capabilities, request);
-    for await (const record of this.rows(request.signal)) yield coerceRow(record, this.fields);
+    const wanted = this.fields.filter((f) => request.fields.includes(f.name));
+    for await (const record of this.rows(request.signal)) yield coerceRow(record, wanted);
   }
 
   health(signal: AbortSignal) {

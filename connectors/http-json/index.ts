@@ -72,7 +72,11 @@ interface HttpJsonSettings {
  * back-off. There is no pushdown: the engine filters, sorts and pages in-process.
  */
 class HttpJsonConnector implements Connector {
-  readonly capabilities: ConnectorCapabilities = {};
+  /**
+   * Only the fields asked for are read (and so typed): a value that cannot be read in a field the
+   * read does not need, perhaps one the caller may not see, must not fail it, nor name that field.
+   */
+  readonly capabilities: ConnectorCapabilities = { projection: true };
   private readonly fields: RecordField[];
   private readonly scope: SourceScope | { fault: string };
   private readonly retries = retry(
@@ -125,7 +129,8 @@ class HttpJsonConnector implements Connector {
 
   async *query(request: ConnectorQuery): AsyncIterable<Row> {
     refuseUnsupported(this.capabilities, request);
-    for await (const item of this.all(request.signal)) yield coerceRow(item, this.fields);
+    const wanted = this.fields.filter((f) => request.fields.includes(f.name));
+    for await (const item of this.all(request.signal)) yield coerceRow(item, wanted);
   }
 
   health(signal: AbortSignal) {

@@ -43,9 +43,12 @@ const BOOLEAN = 16;
 /** timestamp and timestamptz: their usual text forms are rewritten in place (isoOfTimestamp's rule), others parsed. */
 const TIMESTAMP = 1114;
 const TIMESTAMPTZ = 1184;
+/** date: written from the bytes when they are `YYYY-MM-DD`, else parsed (which refuses BC and infinity). */
+const DATE = 1082;
 
 const enum Kind {
   Text,
+  Date,
   Integer,
   Boolean,
   Timestamp,
@@ -238,17 +241,7 @@ export class CopyToLines {
     this.csv = format === 'csv';
     let written = 0;
     this.plans = columns.map((column) => {
-      const kind = column.transform
-        ? Kind.Parsed
-        : TEXT_VALUED_TYPES.has(column.oid)
-          ? Kind.Text
-          : INTEGER_TYPES.has(column.oid)
-            ? Kind.Integer
-            : column.oid === BOOLEAN
-              ? Kind.Boolean
-              : column.oid === TIMESTAMP || column.oid === TIMESTAMPTZ
-                ? Kind.Timestamp
-                : Kind.Parsed;
+      const kind = kindOf(column);
       const first = column.member !== null && written++ === 0;
       const prefix = column.member === null ? null : Buffer.from(this.csv ? (first ? '' : ',') : `${first ? '{' : ','}${JSON.stringify(column.member)}:`);
       return { column, kind, prefix };
@@ -347,7 +340,7 @@ export class CopyToLines {
       for (let i = 0; i < prefix.length; i++) buf[at++] = prefix[i]!;
       const column = plan.column;
       const empty = isNull(data, from, to);
-      if (plan.kind === Kind.Text && !empty) {
+      if ((plan.kind === Kind.Text || (plan.kind === Kind.Date && isPlainDate(data, from, to))) && !empty) {
         at = csv ? writeCsvText(data, from, to, buf, at) : writeJsonText(data, from, to, buf, at);
       } else if (plan.kind === Kind.Integer && !empty) {
         for (let i = from; i < to; i++) {
@@ -393,6 +386,27 @@ const isDigit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 
  * Whether the bytes are `YYYY-MM-DD HH:MM:SS[.f{1,6}]`, followed by `+00` for a timestamptz (the
  * session in UTC): the forms isoOfTimestamp builds from the text. Any other form is parsed.
  */
+/** How a column's values are written: from the bytes where its type allows, else parsed. */
+function kindOf(column: CopyColumn): Kind {
+  if (column.transform) return Kind.Parsed;
+  if (TEXT_VALUED_TYPES.has(column.oid)) return Kind.Text;
+  if (column.oid === DATE) return Kind.Date;
+  if (INTEGER_TYPES.has(column.oid)) return Kind.Integer;
+  if (column.oid === BOOLEAN) return Kind.Boolean;
+  if (column.oid === TIMESTAMP || column.oid === TIMESTAMPTZ) return Kind.Timestamp;
+  return Kind.Parsed;
+}
+
+/** Whether the bytes are a date as `YYYY-MM-DD` (type-parsers' PLAIN_DATE). */
+function isPlainDate(data: Buffer, from: number, to: number): boolean {
+  if (to - from !== 10) return false;
+  for (let i = 0; i < 10; i++) {
+    const b = data[from + i];
+    if (i === 4 || i === 7 ? b !== 0x2d : !isDigit(b)) return false;
+  }
+  return true;
+}
+
 function isPlainTimestamp(data: Buffer, from: number, to: number, utc: boolean): boolean {
   const end = utc ? to - 3 : to;
   if (utc && (data[end] !== 0x2b || data[end + 1] !== 0x30 || data[end + 2] !== 0x30)) return false;

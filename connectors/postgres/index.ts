@@ -12,7 +12,8 @@ import { refusedValue, runStoppable, settledWithin, type RefusedValue } from '..
 import { SQL_SOURCE_TYPES, tableOptionsSchema, tableReachFaults, type TableOptions } from '../sql/table-options.js';
 import { probeHealth } from '../health.js';
 import { CopyToLines } from './copy-lines.js';
-import { typeParsers } from './type-parsers.js';
+import { conforms, typeParsers } from './type-parsers.js';
+import { coerceValue } from '../values.js';
 
 export const postgresDialect: SqlDialect = {
   quoteIdent: (name) => `"${name.replace(/"/g, '""')}"`,
@@ -227,6 +228,23 @@ class PostgresConnector implements Connector {
     }));
   }
 
+  /** The fields of a column whose type gives values that are not yet in the field's form (conforms), with nothing to check when there are none. */
+  private unchecked(columns: { name: string; dataTypeID: number }[]): RecordField[] {
+    return columns.flatMap((c) => {
+      const field = this.fields.get(c.name);
+      return field && !conforms(c.dataTypeID, field.type) ? [field] : [];
+    });
+  }
+
+  /** The rows, with the values of columns of other types than their fields' read as those fields' types. */
+  private checked(result: pg.QueryResult): Row[] {
+    const rows: Row[] = result.rows;
+    const unchecked = this.unchecked(result.fields);
+    if (unchecked.length === 0) return rows;
+    for (const row of rows) for (const field of unchecked) row[field.name] = coerceValue(field, row[field.name]);
+    return rows;
+  }
+
   async query(request: ConnectorQuery): Promise<Row[]> {
     refuseUnsupported(this.capabilities, request);
     const sql = new SqlBuilder(postgresDialect, this.fields);
@@ -234,7 +252,7 @@ class PostgresConnector implements Connector {
     const result = await this.run(text, sql.params, request.signal).catch((error: unknown) => {
       throw namedField(error, request.fields.map((f) => this.fields.get(f)));
     });
-    const rows: Row[] = result.rows;
+    const rows: Row[] = this.checked(result);
     if (!needsExactSort(request.orderBy, this.fields)) return rows;
     return rows.map((raw) => {
       const row: Row = {};
@@ -266,7 +284,10 @@ class PostgresConnector implements Connector {
       const oids = await types();
       if (oids.length !== columns.length) throw new Error('the source described another number of columns than asked for');
       const transcriber = new CopyToLines(
-        oids.map((oid, i) => ({ member: i < members.length ? columns[i]! : null, oid, parse: typeParsers.getTypeParser(oid, 'text'), transform: request.transforms.get(columns[i]!) })),
+        oids.map((oid, i) => {
+          const name = columns[i]!;
+          return { member: i < members.length ? name : null, oid, parse: typeParsers.getTypeParser(oid, 'text'), transform: this.checkedTransform(name, oid, request.transforms.get(name)) };
+        }),
         request.limit,
         request.format,
       );
@@ -293,6 +314,13 @@ class PostgresConnector implements Connector {
       const texts = transcriber.lastTexts();
       return { chunks, rows: transcriber.rows, more: transcriber.more, last: texts && request.orderBy.map((k) => texts[columns.indexOf(k.field)]) };
     });
+  }
+
+  /** The engine's transform of a column (its mask), after reading its value as its field's type where its column type does not give that already. */
+  private checkedTransform(name: string, oid: number, transform: ((value: unknown) => unknown) | undefined): ((value: unknown) => unknown) | undefined {
+    const [field] = this.unchecked([{ name, dataTypeID: oid }]);
+    if (!field) return transform;
+    return transform ? (value) => transform(coerceValue(field, value)) : (value) => coerceValue(field, value);
   }
 
   health(signal: AbortSignal) {

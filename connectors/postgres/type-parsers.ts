@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { UnreadableValue } from '../errors.js';
+import type { FieldType } from '../schema.js';
 
 /**
  * How the PostgreSQL connector reads each type's text, in one place for both its paths: the
@@ -15,8 +16,18 @@ const PLAIN_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,6}))
  */
 function isoByDate(text: string): string {
   const date = new Date(text);
-  if (Number.isNaN(date.getTime())) throw new UnreadableValue('datetime', null, `the source holds the timestamp "${text}", which has no date-time form`);
-  return date.toISOString();
+  // Date reads some years past 9999 too, and writes them `+010000-…`, which is no date-time.
+  const iso = Number.isNaN(date.getTime()) ? '' : date.toISOString();
+  if (iso.length !== 24) throw new UnreadableValue('datetime', null, 'the source holds a timestamp with no date-time form (BC, past the year 9999, or infinity)');
+  return iso;
+}
+
+/** `YYYY-MM-DD`: PostgreSQL's text of a `date` in years 1–9999; BC and ±infinity are not dates of the record schema. */
+const PLAIN_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function dateText(text: string): string {
+  if (!PLAIN_DATE.test(text)) throw new UnreadableValue('date', null, 'the source holds a date with no date form (BC, past the year 9999, or infinity)');
+  return text;
 }
 
 /**
@@ -52,7 +63,7 @@ export const typeParsers: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: string) => {
     switch (oid) {
       case 1082: // date
-        return (v: string) => v;
+        return dateText;
       case 1114: // timestamp
         return isoOfTimestamp;
       case 1184: // timestamptz
@@ -68,6 +79,24 @@ export const typeParsers: pg.CustomTypesConfig = {
 
 /**
  * Types whose value, as typeParsers reads it, is the text itself: pg's parsers for text, varchar,
- * bpchar, name and uuid, and the date parser above. The COPY transcription writes them from the bytes.
+ * bpchar, name and uuid. The COPY transcription writes them from the bytes; dates too, once their
+ * bytes are seen to be in the plain form (dateText's rule).
  */
-export const TEXT_VALUED_TYPES: ReadonlySet<number> = new Set([25, 1043, 1042, 19, 2950, 1082]);
+export const TEXT_VALUED_TYPES: ReadonlySet<number> = new Set([25, 1043, 1042, 19, 2950]);
+
+/**
+ * The column types whose values typeParsers gives already in each record schema type's form, so
+ * that they need no check per value. A column of any other type (text in an integer field,
+ * numeric or a float in a number field, which may hold NaN) is read as the other connectors read
+ * theirs, value by value (values.ts coerceValue), and a value that does not fit fails the read.
+ */
+const CONFORMING: Record<FieldType, ReadonlySet<number>> = {
+  string: TEXT_VALUED_TYPES,
+  integer: new Set([21, 23, 20]),
+  number: new Set([21, 23, 20]),
+  boolean: new Set([16]),
+  date: new Set([1082]),
+  datetime: new Set([1114, 1184]),
+};
+
+export const conforms = (oid: number, type: FieldType): boolean => CONFORMING[type].has(oid);

@@ -4,6 +4,7 @@ import jwt from 'jsonwebtoken';
 import type { Config, OidcConfig } from '../config.js';
 import { unauthenticated } from '../errors.js';
 import { ROLES, type Principal, type Role } from './principal.js';
+import { isWellFormedText } from '../well-formed.js';
 
 type JwtConfig = Config['jwt'];
 
@@ -78,12 +79,23 @@ function verifyUncached(token: string, config: JwtConfig, now: number): { princi
   }
   if (payload.exp - now > longest) throw unauthenticated(`Invalid token: expiry (exp) is more than the maximum lifetime of ${config.maxLifetimeSeconds} seconds away.`);
   const { sub, dept, roles } = payload as { sub?: unknown; dept?: unknown; roles?: unknown };
-  if (typeof sub !== 'string' || sub.length === 0) throw unauthenticated('Invalid token: claim sub is required.');
+  if (!isSubject(sub)) throw unauthenticated(SUBJECT_FAULT);
   if (typeof dept !== 'string' || !DEPARTMENT_CODE.test(dept)) throw unauthenticated('Invalid token: claim dept must be a department code.');
   if (!Array.isArray(roles) || !roles.every((r): r is Role => typeof r === 'string' && (ROLES as readonly string[]).includes(r))) {
     throw unauthenticated(`Invalid token: claim roles must be a list of ${ROLES.join(', ')}.`);
   }
   return { principal: { id: sub, department: dept, roles: [...new Set(roles)] }, exp: payload.exp };
+}
+
+const MAX_SUBJECT = 200;
+const SUBJECT_FAULT = `Invalid token: claim sub is required, as well-formed text of at most ${MAX_SUBJECT} characters.`;
+
+/**
+ * Whether a subject claim can name an actor: the id is stored in grants and the audit trail, where
+ * a lone surrogate would be stored as U+FFFD and so become the same actor as another subject.
+ */
+function isSubject(sub: unknown): sub is string {
+  return typeof sub === 'string' && sub.length > 0 && sub.length <= MAX_SUBJECT && isWellFormedText(sub);
 }
 
 /** The value at a dotted claim path (`realm_access.roles`), or undefined. */
@@ -104,7 +116,7 @@ export function principalFromClaims(claims: Record<string, unknown>, oidc: Pick<
   const sub = claims['sub'];
   const dept = claimAt(claims, oidc.departmentClaim);
   const given = claimAt(claims, oidc.rolesClaim);
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > 200) throw unauthenticated('Invalid token: claim sub is required.');
+  if (!isSubject(sub)) throw unauthenticated(SUBJECT_FAULT);
   if (typeof dept !== 'string' || !DEPARTMENT_CODE.test(dept)) throw unauthenticated(`Invalid token: claim ${oidc.departmentClaim} must be a department code.`);
   const list = typeof given === 'string' ? given.split(' ') : Array.isArray(given) ? given : [];
   const roles = [...new Set(list.filter((r): r is Role => typeof r === 'string' && (ROLES as readonly string[]).includes(r)))];

@@ -110,6 +110,17 @@ describe('the serializers', () => {
     expectNoPersonalData(JSON.stringify(out));
   });
 
+  it('redact a quote left open to the end of its line, and an output value a scalar could not serialise', () => {
+    // A source value ending in a backslash escapes the closing quote of the message that quotes it.
+    const open = serializeError(new Error(`score: "${person.fullName} ${person.citizenId}\\" is not a integer\nnext line`));
+    expect(open.message).toBe('score: "…"\nnext line');
+    for (const message of [`SafeInt cannot represent non-integer value: ${person.fullName}, 12 Lý Tự Trọng`, `Value is not a valid date-time: ${person.fullName}`, `opened “${person.fullName}`, `opened \`${person.fullName}`]) {
+      expectNoPersonalData(JSON.stringify(serializeError(new GraphQLError(message))));
+    }
+    // Ordinary messages keep their words.
+    expect(serializeError(new Error('Expected value of type "Int", found x; a comment: it stays')).message).toBe('Expected value of type "…", found x; a comment: it stays');
+  });
+
   it('log a request by method, path and id only', () => {
     const req = { id: 'r-1', method: 'GET', originalUrl: `/export/cong-an.people.ndjson?where=${person.citizenId}`, headers: { authorization: 'Bearer x' } };
     const out = serializeRequest(req);
