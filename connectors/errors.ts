@@ -64,3 +64,17 @@ export class UnreadableValue extends Error {
     this.name = 'UnreadableValue';
   }
 }
+
+/**
+ * Raised by a connector when the source refuses the statement built for it because its schema
+ * does not match the record schema (SQLSTATE class 42: a column of another type than compared,
+ * a column or table gone, a privilege withdrawn). As deterministic as an unreadable value: it
+ * fails the reads whose statement touches the mismatch and never counts against the source's
+ * health, or one reader filtering on such a field would open the breaker for everyone.
+ */
+export class StatementRefused extends Error {
+  constructor(readonly sqlState: string) {
+    super(`the source refused the statement (SQLSTATE ${sqlState})`);
+    this.name = 'StatementRefused';
+  }
+}

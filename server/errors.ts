@@ -1,4 +1,4 @@
-import { InvalidRequest, SourceRequestError, UnreadableValue, type Fault } from '../connectors/errors.js';
+import { InvalidRequest, SourceRequestError, StatementRefused, UnreadableValue, type Fault } from '../connectors/errors.js';
 
 /**
  * Every error a client may see comes from this registry: a stable API code (API.md), an HTTP
@@ -85,6 +85,9 @@ export function toAppError(error: unknown): AppError | null {
   if (error instanceof InvalidRequest) return badInput(error.message, error.faults);
   if (error instanceof SourceRequestError) return badInput('The source refused a value of the request.', [{ path: 'where', message: error.message }]);
   if (error instanceof UnreadableValue) return sourceUnavailable(unreadableMessage(error));
+  if (error instanceof StatementRefused) {
+    return sourceUnavailable("The source cannot run this read: its schema no longer matches the dataset's record schema (a column of another type, or one gone). The dataset's health says where; its stewards can correct either.");
+  }
   return null;
 }
 

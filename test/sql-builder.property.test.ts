@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connector, ConnectorContext, Row, SortKey } from '../connectors/contract.js';
-import { SourceRequestError } from '../connectors/errors.js';
+import { SourceRequestError, StatementRefused } from '../connectors/errors.js';
 import { openConnector } from './connectors/open.js';
 import { compareRows, evaluate, isAfter, type ComparisonOperator, type Predicate } from '../connectors/filter.js';
 import mysql from 'mysql2/promise';
@@ -469,7 +469,9 @@ describe('data errors of the servers', () => {
       expectRefusal(postgresRefusal(await errorOf('SELECT $1::int', ['1099511627776'])), '1099511627776');
       expectRefusal(postgresRefusal(await errorOf('SELECT $1::int', ['12abc'])), '12abc');
       expectRefusal(postgresRefusal(await errorOf("SELECT convert_from('\\xc3'::bytea, 'UTF8')", [])), 'c3');
-      expect(postgresRefusal(await errorOf('SELECT * FROM no_such_table_here', []))).toBeNull();
+      // Class 42, a statement the source's schema refuses: the statement's, neither the request's nor the source's health.
+      expect(postgresRefusal(await errorOf('SELECT * FROM no_such_table_here', []))).toEqual(new StatementRefused('42P01'));
+      expect(postgresRefusal(await errorOf(`SELECT gen_random_uuid() COLLATE "C" = $1`, ['x']))).toEqual(new StatementRefused('42804'));
       expect(postgresRefusal(await errorOf('SELECT 1/0', []))).not.toBeNull();
     } finally {
       await client.end();
@@ -487,7 +489,8 @@ describe('data errors of the servers', () => {
       expectRefusal(mysqlRefusal(await errorOf(`INSERT INTO ${table} (n) VALUES (?)`, ['1099511627776'])), '1099511627776');
       expectRefusal(mysqlRefusal(await errorOf(`INSERT INTO ${table} (s) VALUES (?)`, ['Đặng'])), 'Đặng');
       expectRefusal(mysqlRefusal(await errorOf(`INSERT INTO ${table} (s) VALUES (?)`, ['toolongvalue'])), 'toolongvalue');
-      expect(mysqlRefusal(await errorOf('SELECT * FROM no_such_table_here', []))).toBeNull();
+      expect(mysqlRefusal(await errorOf('SELECT * FROM no_such_table_here', []))).toEqual(new StatementRefused('42S02'));
+      expect(mysqlRefusal(await errorOf(`SELECT no_such_column FROM ${table}`, []))).toEqual(new StatementRefused('42S22'));
     } finally {
       await connection.query(`DROP TABLE IF EXISTS ${table}`);
       await connection.end();

@@ -2,7 +2,7 @@ import mysql from 'mysql2/promise';
 import type { RecordField } from '../schema.js';
 import { refuseUnsupported } from '../capabilities.js';
 import { withExactSort, type Connector, type ConnectorCapabilities, type ConnectorContext, type ConnectorFactory, type ConnectorQuery, type Row, type SourceField } from '../contract.js';
-import type { SourceRequestError } from '../errors.js';
+import { StatementRefused, type SourceRequestError } from '../errors.js';
 import { COMPARISON_OPERATORS } from '../filter.js';
 import { exactSortValues, SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
 import { refusedValue, runStoppable, settledWithin, type RefusedValue } from '../sql/source-run.js';
@@ -38,9 +38,12 @@ const VALUE_ERRORS: Record<number, RefusedValue> = {
 };
 
 /** The request's fault in a source error, if it is one: a value the source cannot take. */
-export function mysqlRefusal(error: unknown): SourceRequestError | null {
+export function mysqlRefusal(error: unknown): SourceRequestError | StatementRefused | null {
   if (!(error instanceof Error) || !('errno' in error) || typeof error.errno !== 'number') return null;
-  const dataException = 'sqlState' in error && typeof error.sqlState === 'string' && error.sqlState.startsWith('22');
+  const sqlState = 'sqlState' in error && typeof error.sqlState === 'string' ? error.sqlState : '';
+  // Class 42 (an unknown column or table, a collation mismatch, a privilege withdrawn): the statement's, not the source's health.
+  if (sqlState.startsWith('42')) return new StatementRefused(sqlState);
+  const dataException = sqlState.startsWith('22');
   const kind = VALUE_ERRORS[error.errno] ?? (dataException ? 'invalid value' : null);
   return kind ? refusedValue(kind) : null;
 }

@@ -5,7 +5,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import type { RecordField } from '../schema.js';
 import { refuseUnsupported } from '../capabilities.js';
 import { withExactSort, type Connector, type ConnectorCapabilities, type ConnectorContext, type ConnectorFactory, type ConnectorQuery, type LinesPage, type LinesQuery, type Row, type SourceField } from '../contract.js';
-import { SourceRequestError, UnreadableValue } from '../errors.js';
+import { SourceRequestError, StatementRefused, UnreadableValue } from '../errors.js';
 import { COMPARISON_OPERATORS } from '../filter.js';
 import { exactSortValues, needsExactSort, SqlBuilder, type SqlDialect } from '../sql/sql-builder.js';
 import { refusedValue, runStoppable, settledWithin, type RefusedValue } from '../sql/source-run.js';
@@ -47,8 +47,10 @@ const DATA_EXCEPTIONS: Record<string, RefusedValue> = {
 };
 
 /** The request's fault in a source error, if it is one: a value the source cannot take. */
-export function postgresRefusal(error: unknown): SourceRequestError | null {
-  if (!(error instanceof pg.DatabaseError) || !error.code?.startsWith('22')) return null;
+export function postgresRefusal(error: unknown): SourceRequestError | StatementRefused | null {
+  if (!(error instanceof pg.DatabaseError) || !error.code) return null;
+  if (error.code.startsWith('42')) return new StatementRefused(error.code);
+  if (!error.code.startsWith('22')) return null;
   return refusedValue(DATA_EXCEPTIONS[error.code] ?? 'invalid value');
 }
 

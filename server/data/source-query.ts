@@ -1,7 +1,7 @@
 import { BrokenCircuitError } from 'cockatiel';
 import { splitPredicate } from '../../connectors/capabilities.js';
 import type { LinesPage, LinesQuery, Row, SortKey } from '../../connectors/contract.js';
-import { NotSupported, UnreadableValue } from '../../connectors/errors.js';
+import { NotSupported, StatementRefused, UnreadableValue } from '../../connectors/errors.js';
 import { compareRows, evaluate, isAfter, type Predicate } from '../../connectors/filter.js';
 import type { Dataset } from '../catalogue/dataset.js';
 import { sourceUnavailable, toAppError } from '../errors.js';
@@ -101,7 +101,8 @@ export async function queryLinesSource(pooled: PooledSource, dataset: Pick<Datas
 /**
  * Runs a connector's work within the source timeout and in one of the caller's slots, behind
  * the source's breaker. Failures are sorted at the root: the client going away or a value the
- * source refuses is the client's; a value the source holds that cannot be read fails this read alone; a request the connector does not support is the engine's
+ * source refuses is the client's; a value the source holds that cannot be read, or a statement its
+ * schema refuses, fails this read alone; a request the connector does not support is the engine's
  * defect (logged and masked at the edge); a timeout is the source's only if the source then also
  * fails a quick probe (a query slowed by its own filter does not open the breaker for everyone);
  * anything else the connector throws is the source's.
@@ -148,6 +149,7 @@ async function atSource<T>(pooled: PooledSource, datasetId: string, outer: Abort
       // source holds but the record schema cannot: the source answered, and a reader asking for
       // that row again and again would otherwise open the breaker for everyone.
       if (error instanceof UnreadableValue) logger.warn({ dataset: datasetId, err: error, field: error.field }, 'the source holds a value its record schema cannot hold');
+      if (error instanceof StatementRefused) logger.warn({ dataset: datasetId, sqlState: error.sqlState }, 'the source refused a statement: its schema does not match the record schema');
       const known = toAppError(error);
       if (known) throw known;
       if (error instanceof NotSupported) throw error;

@@ -27,7 +27,7 @@ beforeAll(async () => {
     1940 + i % 60 AS "birthYear", DATE '1940-01-01' + (i % 20000) AS "birthDate", (i % 1000)::numeric AS "income", i % 2 = 0 AS "active", NULL::text AS "note" FROM generate_series(1, ${ROWS}) i`);
   await admin.query(`ALTER TABLE ${schema}.people ADD PRIMARY KEY ("citizenId")`);
   // Open-ended terms: 'infinity' has no date-time form in the record schema.
-  await admin.query(`CREATE TABLE ${schema}.terms (k integer PRIMARY KEY, "validTo" timestamp NOT NULL)`);
+  await admin.query(`CREATE TABLE ${schema}.terms (k integer PRIMARY KEY, "validTo" timestamp NOT NULL, ref uuid NOT NULL DEFAULT gen_random_uuid())`);
   await admin.query(`INSERT INTO ${schema}.terms SELECT g, CASE WHEN g = 7 THEN 'infinity'::timestamp ELSE TIMESTAMP '2030-01-01' + g * INTERVAL '1 day' END FROM generate_series(1, 20) g`);
   const credentials = { 'test-pg': { type: 'postgres', url: PG_URL, departments: ['cong-an'], reach: { tables: [`${schema}.people`, `${schema}.terms`] } } };
   gw = await startTestGateway({
@@ -47,7 +47,7 @@ beforeAll(async () => {
     title: 'Thời hạn',
     description: 'Thử.',
     classification: 'INTERNAL',
-    recordSchema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', required: ['k', 'validTo'], properties: { k: { type: 'integer' }, validTo: { type: 'string', format: 'date-time' } } },
+    recordSchema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', required: ['k', 'validTo'], properties: { k: { type: 'integer' }, validTo: { type: 'string', format: 'date-time' }, ref: { type: 'string' } } },
     connector: { type: 'postgres', options: { schema, table: 'terms', credentials: 'test-pg', keyField: 'k' } },
   });
 });
@@ -106,6 +106,16 @@ describe('one client cannot degrade a source for others', () => {
     expect(rest.status).toBe(200);
     expect((await rest.text()).trim().split('\n')).toHaveLength(13);
     await healthyRead();
+  });
+
+  it('a filter whose statement the source refuses (text comparison on a uuid column) fails that read alone, never opening the breaker', async () => {
+    for (let round = 0; round < 5; round++) {
+      const result = await reader.records({ dataset: 'cong-an.terms', where: { ref: { eq: '00000000-0000-0000-0000-000000000000' } }, first: 1 });
+      expect(codeOf(result)).toBe('SOURCE_UNAVAILABLE');
+      expect(result.errors?.[0]?.message).toContain('record schema');
+    }
+    const colleague = gw.as(like(officerOfCongAn, { id: 'colleague', roles: ['analyst'] }));
+    expect(dataOf(await colleague.records({ dataset: 'cong-an.terms', first: 3 })).records.edges).toHaveLength(3);
   });
 
   it('fifty clients hanging up mid-request leave the source healthy', async () => {
