@@ -1,11 +1,12 @@
 import DataLoader from 'dataloader';
-import { parse } from 'graphql';
+import { parse, type GraphQLResolveInfo } from 'graphql';
 import type { Row } from '../connectors/contract.js';
 import type { Dataset } from '../server/catalogue/dataset.js';
 import { fieldNameProblem, type FieldInfo } from '../server/catalogue/record-schema.js';
 import type { RecordConnection } from '../server/data/records-service.js';
 import { forbidden, toAppError } from '../server/errors.js';
 import { withoutNullsDeep } from '../server/validation.js';
+import { selectedAt } from './selected-fields.js';
 import type { GatewayContext } from '../server/http/context.js';
 
 /**
@@ -209,11 +210,19 @@ export function buildDataSchema(datasets: Dataset[]): { typeDefs: string; resolv
       `${describe(dataset.title)}${fieldNameOf(dataset.id)}(where: ${T}Where, orderBy: [${T}OrderBy!], first: Int = 100, after: String, purpose: String): ${T}Connection!`,
     );
     if (Object.keys(linkResolvers).length > 0) resolvers[T] = linkResolvers;
-    resolvers['DataQuery']![fieldNameOf(dataset.id)] = async (_: unknown, args: DataArgs, ctx: GatewayContext) => {
+    const fieldNames = new Set(dataset.fields.map((f) => f.name));
+    const linkFields = new Map(dataset.links.map((l) => [l.as, l.field]));
+    resolvers['DataQuery']![fieldNameOf(dataset.id)] = async (_: unknown, args: DataArgs, ctx: GatewayContext, info: GraphQLResolveInfo) => {
+      // Only what the query selects (a link, its key) is read: a value that cannot be read in a
+      // field the query does not ask for must not fail it, and fewer columns cost less.
+      const wanted = selectedAt(info, ['edges', 'node'])
+        .map((name) => linkFields.get(name) ?? name)
+        .filter((name) => fieldNames.has(name));
       const page = await ctx.records.records(
         ctx.principal,
         {
           dataset: dataset.id,
+          wanted,
           // GraphQL input objects carry explicit nulls for absent fields; the portable filter has none.
           where: withoutNullsDeep(args.where) ?? null,
           orderBy: args.orderBy ?? null,

@@ -23,6 +23,7 @@ describe('parsing a read request', () => {
       dataset: 'cong-an.residents',
       where: null,
       select: ['district'],
+      wanted: null,
       orderBy: [{ field: 'birthYear', direction: 'ASC' }],
       first: 5,
       after: null,
@@ -91,6 +92,16 @@ describe('the policy decision and the read plan', () => {
     expect(() => planRead(ds, decision, request({ where: { citizenId: { startsWith: '079' } } }))).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
     expect(() => planRead(ds, decision, request({ where: { not: { fullName: { eq: 'x' } } } }))).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
     expect(() => planRead(ds, decision, request({ orderBy: [{ field: 'citizenId' }] }))).toThrow(expect.objectContaining({ code: 'FORBIDDEN' }));
+  });
+
+  it('reads of a typed query only the fields it uses that the caller may see, leaving the others out', () => {
+    const decision = decideRead(analyst, dataset('RESTRICTED'), [grant], PURPOSE);
+    const ds = dataset('RESTRICTED');
+    const plan = planRead(ds, decision, request({ wanted: ['district', 'fullName'], purpose: PURPOSE }));
+    expect(plan.select).toEqual(decision.visibleFields.filter((f) => f === 'district'));
+    expect(plan.fetchFields).not.toContain('fullName');
+    // Nothing it may see: every field it may see, as without a selection.
+    expect(planRead(ds, decision, request({ wanted: ['fullName'], purpose: PURPOSE })).select).toEqual(decision.visibleFields);
   });
 
   it('masks PII of INTERNAL datasets for other departments', () => {

@@ -46,7 +46,9 @@ export function planRead(dataset: Dataset, decision: ReadDecision, request: Read
   const masked = new Set(decision.maskedFields);
   const known = new Map(dataset.fields.map((f) => [f.name, f]));
 
-  const select = request.select ?? decision.visibleFields;
+  const asked = request.wanted;
+  const wanted = asked ? decision.visibleFields.filter((f) => asked.includes(f)) : [];
+  const select = request.select ?? (wanted.length > 0 ? wanted : decision.visibleFields);
   const unknown = select.filter((f) => !known.has(f));
   if (unknown.length) throw badInput('Unknown fields in select.', unknown.map((f) => ({ path: 'select', message: `"${f}" is not a field of ${dataset.id}` })));
   const hidden = select.filter((f) => !visible.has(f));

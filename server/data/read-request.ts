@@ -14,6 +14,11 @@ export interface ReadRequest {
   where: Record<string, unknown> | null;
   /** Null: every field the caller may see. */
   select: string[] | null;
+  /**
+   * The fields a typed query uses, when select is null: only those the caller may see are read,
+   * the others left out rather than refused (the typed schema lists every field). Null: all.
+   */
+  wanted: string[] | null;
   orderBy: { field: string; direction: SortDirection }[];
   first: number;
   after: string | null;
@@ -33,6 +38,7 @@ const schema = {
     dataset: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}\\.[a-z0-9][a-z0-9-]{1,62}$' },
     where: { type: ['object', 'null'] },
     select: { type: ['array', 'null'], maxItems: MAX_SELECT, items: FIELD_NAME },
+    wanted: { type: ['array', 'null'], maxItems: MAX_SELECT, items: FIELD_NAME },
     orderBy: {
       type: ['array', 'null'],
       maxItems: MAX_ORDER_KEYS,
@@ -55,6 +61,7 @@ interface CheckedArgs {
   dataset: string;
   where?: Record<string, unknown> | null;
   select?: string[] | null;
+  wanted?: string[] | null;
   orderBy?: { field: string; direction?: SortDirection | null }[] | null;
   first?: number | null;
   after?: string | null;
@@ -77,6 +84,7 @@ export function parseReadRequest(raw: unknown, limits: { maxPageSize: number; de
     dataset: raw.dataset,
     where: raw.where ?? null,
     select: raw.select?.length ? [...new Set(raw.select)] : null,
+    wanted: raw.wanted?.length ? [...new Set(raw.wanted)] : null,
     orderBy: (raw.orderBy ?? []).map((o) => ({ field: o.field, direction: o.direction ?? 'ASC' })),
     first,
     after: raw.after || null,

@@ -99,6 +99,10 @@ describe('one client cannot degrade a source for others', () => {
         expect(error.message).not.toContain('infinity');
       }
     }
+    // The typed field reads only what its query selects.
+    const typed = (fields: string) => reader.gql<{ data: { cong_an_terms: { edges: unknown[] } } }>(`{ data { cong_an_terms(first: 20) { edges { node { ${fields} } } } } }`);
+    expect(dataOf(await typed('k ref')).data.cong_an_terms.edges).toHaveLength(20);
+    expect(codeOf(await typed('k validTo'))).toBe('SOURCE_UNAVAILABLE');
     // The source answered all along: rows short of the unreadable one are read, by anyone.
     const colleague = gw.as(like(officerOfCongAn, { id: 'colleague', roles: ['analyst'] }));
     expect(dataOf(await colleague.records({ dataset: terms, first: 5 })).records.edges).toHaveLength(5);
